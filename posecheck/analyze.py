@@ -1,0 +1,157 @@
+"""The library entry points: run a spec over a video (or any frame source) and report.
+
+Frames flow as a generator from the source through the pose model and the analysis
+session to optional sinks (annotated video, live window)::
+
+    VideoSource ─► PoseEstimator ─► ExerciseSession ─► (annotator ─► VideoSink)
+
+Errors the user can cause are :mod:`posecheck.errors` exceptions. When one happens after
+frames were analysed (a truncated file, Ctrl-C), the report of what was gathered is
+attached to the exception as ``partial_report`` so callers can still write it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from posecheck.core.session import ExerciseSession, FrameState, SessionResult
+from posecheck.errors import PosecheckError
+from posecheck.io.video import Frame, VideoSink, VideoSource, check_writable
+from posecheck.pose.landmarks import PoseFrame
+from posecheck.pose.trace import PoseTrace, cache_key, cache_path
+from posecheck.report import SourceInfo, build_report, format_summary, write_json
+from posecheck.specs.schema import ExerciseSpec
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """How to analyse a video.
+
+    Attributes:
+        model: ``lite``, ``full``, ``heavy`` or a path to a ``.task`` bundle (default: full).
+        max_people: people the model looks for (the most prominent one is analysed).
+        annotate: write an annotated copy of the video here (``.mp4`` or ``.avi``).
+        trace_cache: folder where pose traces are cached, keyed by video and model, so
+            re-scoring a clip with a changed spec skips the model.
+    """
+
+    model: str | None = None
+    max_people: int = 2
+    annotate: Path | None = None
+    trace_cache: Path | None = None
+
+
+@dataclass
+class Report:
+    """The outcome of one analysis: the JSON-ready ``data`` and the underlying result."""
+
+    data: dict[str, Any]
+    result: SessionResult
+
+    @property
+    def person_found(self) -> bool:
+        return bool(self.data["person_found"])
+
+    @property
+    def reps_total(self) -> int | None:
+        return self.data["reps"]["total"] if self.data["reps"] else None
+
+    @property
+    def hold_seconds(self) -> float | None:
+        return self.data["hold"]["seconds"] if self.data["hold"] else None
+
+    @property
+    def good_form_seconds(self) -> float | None:
+        return self.data["hold"]["good_form_seconds"] if self.data["hold"] else None
+
+    def summary(self) -> str:
+        return format_summary(self.data)
+
+    def write_json(self, path: str | os.PathLike[str]) -> None:
+        write_json(self.data, path)
+
+
+def analyze_frames(
+    frames: Iterable[Frame], estimator, session: ExerciseSession
+) -> Iterator[tuple[Frame, PoseFrame, FrameState]]:
+    """Estimate and analyse each frame in turn; yields (frame, pose, live state)."""
+    for frame in frames:
+        pose = estimator.process(frame.image, frame.t)
+        yield frame, pose, session.update(pose)
+
+
+def _report(
+    session: ExerciseSession, source: SourceInfo, model_name: str, sha: str, warnings: list[str], error: str | None = None
+) -> Report:
+    result = session.result()
+    return Report(build_report(result, source, model_name, sha, warnings, error), result)
+
+
+def analyze_video(
+    path: str | os.PathLike[str],
+    spec: ExerciseSpec,
+    options: AnalyzeOptions | None = None,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Analyse one video file with one exercise spec.
+
+    ``on_frame(done, total)`` is called after each frame (for progress bars). Raises
+    :class:`posecheck.errors.PosecheckError` subclasses for bad input; see the module
+    docstring for partial reports.
+    """
+    from posecheck.pose.estimator import EstimatorOptions, PoseEstimator
+    from posecheck.pose.models import resolve_model
+
+    options = options or AnalyzeOptions()
+    if options.annotate is not None:
+        check_writable(options.annotate)
+    session = ExerciseSession(spec)
+    with VideoSource(path) as src:
+        info = src.info
+        model = resolve_model(options.model)
+        trace_file = key = None
+        if options.trace_cache is not None:
+            Path(options.trace_cache).mkdir(parents=True, exist_ok=True)
+            trace_file = cache_path(options.trace_cache, path)
+            key = cache_key(path, model.sha256, options.max_people)
+            trace = PoseTrace.load(trace_file, key) if options.annotate is None else None
+            if trace is not None:
+                for i, pose in enumerate(trace.frames()):
+                    session.update(pose)
+                    if on_frame:
+                        on_frame(i + 1, info.frame_count)
+                source = SourceInfo(str(path), info.fps, info.frame_count, len(trace), info.width, info.height)
+                return _report(session, source, model.name, model.sha256, [])
+
+        poses: list[PoseFrame] = []
+        warnings: list[str] = []
+        with ExitStack() as stack:
+            estimator = stack.enter_context(PoseEstimator(EstimatorOptions(model=str(model.path), max_people=options.max_people)))
+            sink = annotator = None
+            if options.annotate is not None:
+                from posecheck.render.annotate import Annotator
+
+                sink = stack.enter_context(VideoSink(options.annotate, info.fps, (info.width, info.height)))
+                annotator = Annotator(spec)
+            try:
+                for frame, pose, state in analyze_frames(src, estimator, session):
+                    if trace_file is not None:
+                        poses.append(pose)
+                    if sink is not None:
+                        sink.write(annotator.draw(frame.image, pose, state))
+                    if on_frame:
+                        on_frame(frame.index + 1, info.frame_count)
+            except (PosecheckError, KeyboardInterrupt) as exc:
+                source = SourceInfo(str(path), info.fps, info.frame_count, src.frames_read, info.width, info.height)
+                message = str(exc) if isinstance(exc, PosecheckError) else "interrupted by the user"
+                exc.partial_report = _report(session, source, model.name, model.sha256, warnings, message)  # type: ignore[attr-defined]
+                raise
+        source = SourceInfo(str(path), info.fps, info.frame_count, src.frames_read, info.width, info.height)
+        if trace_file is not None and key is not None:
+            PoseTrace.from_frames(poses, info.fps, info.frame_count, model.sha256).save(trace_file, key)
+        return _report(session, source, model.name, model.sha256, warnings)

@@ -1,0 +1,304 @@
+"""Batch scoring: run every labelled clip and compare what posecheck measured with the labels.
+
+The labels file is posecheck's *expectations format* (``docs/labels.md``), the same as
+``shared/clips/labels.json``: one entry per clip with the reps a coach would count, the
+seconds held in good form, and the form faults with their time windows.
+
+A clip passes when every expectation that the exercise's spec can measure is met:
+
+* reps: ``reps - tol <= measured <= reps + partial_reps + tol``;
+* hold: ``|good-form seconds - hold_s| <= hold_tolerance_s``;
+* each labelled fault that the spec has a cue for is flagged in a window overlapping the
+  labelled one (within ``FAULT_SLACK_S``);
+* on a clip labelled clean (no faults), no cue named like a labelled fault fails for more
+  than ``FALSE_ALARM_SHARE`` of the clip's active time. (On clips with a labelled fault the
+  onset is often gradual, so flags just outside the labelled window are not held against it.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from posecheck.errors import LabelsError, PosecheckError, UsageError
+from posecheck.specs.loader import spec_files
+
+FAULT_SLACK_S = 1.0
+FALSE_ALARM_SHARE = 0.10
+CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
+
+
+class FaultLabel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    fault: str
+    from_s: float
+    to_s: float
+    evidence: str = ""
+
+
+class ClipLabel(BaseModel):
+    """One clip's expectations; fields posecheck does not score are kept but not required."""
+
+    model_config = ConfigDict(extra="allow")
+    file: str
+    exercise: str
+    mode: Literal["reps", "hold", "mixed"]
+    view: str | None = None
+    reps: int | None = None
+    partial_reps: int | None = 0
+    reps_tolerance: int | None = 0
+    rep_peaks_s: list[float] = Field(default_factory=list)
+    per_side: dict[str, int] | None = None
+    hold_s: float | None = None
+    hold_tolerance_s: float | None = None
+    active_windows_s: list[tuple[float, float]] = Field(default_factory=list)
+    faults: list[FaultLabel] = Field(default_factory=list)
+    confidence: Literal["high", "medium", "low"] = "high"
+
+
+class LabelsFile(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    schema_: int | None = Field(None, alias="schema")
+    clips: list[ClipLabel]
+
+
+def load_labels(path: str | os.PathLike[str]) -> list[ClipLabel]:
+    """Read and validate a labels file; one-line :class:`LabelsError` on problems."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LabelsError(f"labels file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LabelsError(f"cannot read labels file {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise LabelsError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    try:
+        return LabelsFile.model_validate(data).clips
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise LabelsError(f"{path}: {loc}: {err['msg']} ({len(exc.errors())} problem(s) in all)") from None
+
+
+@dataclass
+class ClipScore:
+    """The comparison for one clip. ``status`` is pass, fail, skipped or error."""
+
+    label: ClipLabel
+    status: str
+    reason: str = ""
+    reps: int | None = None
+    partial: int | None = None
+    reps_ok: bool | None = None
+    hold_s: float | None = None
+    good_form_s: float | None = None
+    hold_ok: bool | None = None
+    faults_expected: list[str] = field(default_factory=list)
+    faults_flagged: list[str] = field(default_factory=list)
+    faults_missed: list[str] = field(default_factory=list)
+    false_alarms: dict[str, float] = field(default_factory=dict)
+    not_checked: list[str] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.label.file,
+            "exercise": self.label.exercise,
+            "confidence": self.label.confidence,
+            "status": self.status,
+            "reason": self.reason,
+            "reps": {"expected": self.label.reps, "partial_allowed": self.label.partial_reps,
+                     "tolerance": self.label.reps_tolerance, "measured": self.reps,
+                     "measured_partial": self.partial, "ok": self.reps_ok},
+            "hold": {"expected_s": self.label.hold_s, "tolerance_s": self.label.hold_tolerance_s,
+                     "measured_good_form_s": self.good_form_s, "measured_position_s": self.hold_s, "ok": self.hold_ok},
+            "faults": {"expected": self.faults_expected, "flagged": self.faults_flagged,
+                       "missed": self.faults_missed,
+                       "false_alarm_share": {k: round(v, 3) for k, v in self.false_alarms.items()},
+                       "not_checked": self.not_checked},
+        }
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float], slack: float = 0.0) -> float:
+    return max(0.0, min(a[1], b[1] + slack) - max(a[0], b[0] - slack))
+
+
+def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[str]) -> ClipScore:
+    """Compare one report with its label (pure: no video, no model)."""
+    score = ClipScore(label=label, status="pass", report=report)
+    problems: list[str] = []
+    if report.get("reps") is not None:
+        score.reps = report["reps"]["total"]
+        score.partial = report["reps"]["partial"]
+    if report.get("hold") is not None:
+        score.hold_s = report["hold"]["seconds"]
+        score.good_form_s = report["hold"]["good_form_seconds"]
+
+    if label.reps is not None:
+        if score.reps is None:
+            score.not_checked.append("reps")
+        else:
+            tol = label.reps_tolerance or 0
+            lo, hi = label.reps - tol, label.reps + (label.partial_reps or 0) + tol
+            score.reps_ok = lo <= score.reps <= hi
+            if not score.reps_ok:
+                problems.append(f"reps {score.reps} not in {lo}..{hi}")
+    if label.hold_s is not None:
+        if score.good_form_s is None:
+            score.not_checked.append("hold")
+        else:
+            tol = label.hold_tolerance_s if label.hold_tolerance_s is not None else 1.0
+            score.hold_ok = abs(score.good_form_s - label.hold_s) <= tol
+            if not score.hold_ok:
+                problems.append(f"hold {score.good_form_s:.1f} s not within {label.hold_s}±{tol} s")
+
+    cues = report.get("cues", {})
+    active = label.active_windows_s or [(0.0, report["source"]["duration_s"])]
+    active_total = sum(b - a for a, b in active) or 1.0
+    expected: dict[str, list[tuple[float, float]]] = {}
+    for f in label.faults:
+        expected.setdefault(f.fault, []).append((f.from_s, f.to_s))
+    for fault, windows in expected.items():
+        score.faults_expected.append(fault)
+        if fault not in cues:
+            score.not_checked.append(fault)
+            continue
+        flagged = [tuple(w) for w in cues[fault]["windows_s"]]
+        if all(any(_overlap(w, f, FAULT_SLACK_S) > 0 for f in flagged) for w in windows):
+            score.faults_flagged.append(fault)
+        else:
+            score.faults_missed.append(fault)
+            problems.append(f"{fault} not flagged")
+    for cue_id, cue in cues.items():
+        if cue_id not in fault_vocabulary or label.faults:
+            continue
+        allowed = expected.get(cue_id, [])
+        wrong = 0.0
+        for w in cue["windows_s"]:
+            inside_active = sum(_overlap(tuple(w), a) for a in active)
+            excused = sum(_overlap(tuple(w), e, FAULT_SLACK_S) for e in allowed)
+            wrong += max(0.0, inside_active - excused)
+        share = wrong / active_total
+        if share > 0:
+            score.false_alarms[cue_id] = share
+        if share > FALSE_ALARM_SHARE:
+            problems.append(f"{cue_id} flagged for {100 * share:.0f}% of active time without a label")
+    if problems:
+        score.status = "fail"
+        score.reason = "; ".join(problems)
+    return score
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    video: str
+    label: ClipLabel
+    spec_path: str
+    model: str | None
+    trace_cache: str | None
+    fault_vocabulary: frozenset[str]
+
+
+def run_job(job: BatchJob) -> ClipScore:
+    """Analyse one clip and score it; errors become an ``error`` row, never a crash."""
+    from posecheck.analyze import AnalyzeOptions, analyze_video
+    from posecheck.specs.loader import load_spec_file
+
+    try:
+        spec = load_spec_file(job.spec_path)
+        options = AnalyzeOptions(model=job.model, trace_cache=Path(job.trace_cache) if job.trace_cache else None)
+        report = analyze_video(job.video, spec, options)
+    except PosecheckError as exc:
+        return ClipScore(label=job.label, status="error", reason=str(exc))
+    return score_clip(job.label, report.data, set(job.fault_vocabulary))
+
+
+def plan_batch(
+    folder: str | os.PathLike[str], labels: list[ClipLabel], min_confidence: str = "low",
+    exercises: list[str] | None = None,
+) -> tuple[list[tuple[ClipLabel, Path, Path]], list[ClipScore]]:
+    """Split labelled clips into runnable (label, video, spec) triples and skipped rows."""
+    if min_confidence not in CONFIDENCE_ORDER:
+        raise UsageError(f"--min-confidence must be one of low, medium, high; got {min_confidence!r}")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise LabelsError(f"clip folder not found: {folder}")
+    specs = spec_files()
+    runnable, skipped = [], []
+    for label in labels:
+        if exercises and label.exercise not in exercises:
+            continue
+        if CONFIDENCE_ORDER[label.confidence] < CONFIDENCE_ORDER[min_confidence]:
+            continue
+        video = folder / label.file
+        if label.exercise not in specs:
+            skipped.append(ClipScore(label=label, status="skipped", reason=f"no spec for {label.exercise!r} yet"))
+        elif not video.is_file():
+            skipped.append(ClipScore(label=label, status="error", reason=f"clip not found: {video}"))
+        else:
+            runnable.append((label, video, specs[label.exercise]))
+    return runnable, skipped
+
+
+def run_batch(
+    folder: str | os.PathLike[str],
+    labels: list[ClipLabel],
+    *,
+    model: str | None = None,
+    jobs: int = 1,
+    trace_cache: str | os.PathLike[str] | None = None,
+    min_confidence: str = "low",
+    exercises: list[str] | None = None,
+    fault_vocabulary: set[str] | None = None,
+    on_done=None,
+) -> list[ClipScore]:
+    """Score every labelled clip in ``folder``; returns rows in label order."""
+    if not 1 <= jobs <= (os.cpu_count() or 1) * 2:
+        raise UsageError(f"--jobs must be between 1 and {(os.cpu_count() or 1) * 2}, got {jobs}")
+    runnable, skipped = plan_batch(folder, labels, min_confidence, exercises)
+    vocab = frozenset(fault_vocabulary if fault_vocabulary is not None else {f.fault for l in labels for f in l.faults})
+    batch = [
+        BatchJob(str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab)
+        for label, video, spec in runnable
+    ]
+    results: dict[str, ClipScore] = {s.label.file: s for s in skipped}
+    if jobs == 1 or len(batch) <= 1:
+        for job in batch:
+            results[job.label.file] = run_job(job)
+            if on_done:
+                on_done(results[job.label.file])
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for score in pool.map(run_job, batch):
+                results[score.label.file] = score
+                if on_done:
+                    on_done(score)
+    order = [l.file for l in labels if l.file in results]
+    return [results[f] for f in order]
+
+
+def summarize(scores: list[ClipScore]) -> dict[str, Any]:
+    """Pass rates for the rep clips and hold clips that were checked."""
+    rep_rows = [s for s in scores if s.reps_ok is not None]
+    hold_rows = [s for s in scores if s.hold_ok is not None]
+    return {
+        "clips": len(scores),
+        "passed": sum(s.status == "pass" for s in scores),
+        "failed": sum(s.status == "fail" for s in scores),
+        "errors": sum(s.status == "error" for s in scores),
+        "skipped": sum(s.status == "skipped" for s in scores),
+        "reps_within_tolerance": [sum(bool(s.reps_ok) for s in rep_rows), len(rep_rows)],
+        "holds_within_tolerance": [sum(bool(s.hold_ok) for s in hold_rows), len(hold_rows)],
+    }
+
+
+def mean_abs(values: list[float]) -> float:
+    return float(np.mean(np.abs(values))) if values else 0.0

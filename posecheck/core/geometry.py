@@ -1,0 +1,85 @@
+"""Plain-array geometry behind every metric. Inputs are points as numpy arrays of 2 or 3
+coordinates (pixels or metres, y pointing down as in images and MediaPipe world landmarks);
+outputs are degrees or unitless ratios. NaN in, NaN out: a missing joint never becomes 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Angle ABC at vertex ``b`` in degrees, 0..180 (180 = the three points on a straight line)."""
+    u = np.asarray(a, np.float64) - b
+    v = np.asarray(c, np.float64) - b
+    nu, nv = math.hypot(*u), math.hypot(*v)
+    if not (nu > 0 and nv > 0):
+        return math.nan
+    cos = float(np.dot(u, v)) / (nu * nv)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def tilt_deg(a: np.ndarray, b: np.ndarray, reference: str) -> float:
+    """Angle of segment AB against the horizontal or the vertical, 0..90 degrees.
+
+    Direction-free: a segment pointing down-left tilts as much as one pointing up-right.
+    "Vertical" is the image's (or world frame's) y axis, so a camera that is not level
+    biases the result by its roll.
+    """
+    d = np.asarray(b, np.float64) - a
+    horizontal = math.hypot(d[0], d[2]) if len(d) == 3 else abs(float(d[0]))
+    vertical = abs(float(d[1]))
+    if not (horizontal > 0 or vertical > 0):
+        return math.nan
+    from_horizontal = math.degrees(math.atan2(vertical, horizontal))
+    if reference == "horizontal":
+        return from_horizontal
+    if reference == "vertical":
+        return 90.0 - from_horizontal
+    raise ValueError(f"reference must be 'horizontal' or 'vertical', got {reference!r}")
+
+
+def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Signed distance of P from the line through A and B, divided by |AB|.
+
+    Positive means P lies above the line (against gravity: smaller y), negative below.
+    Dividing by the segment length makes it independent of distance to the camera.
+    """
+    p = np.asarray(p, np.float64)
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    ab = b - a
+    length = float(np.linalg.norm(ab))
+    if not length > 0:
+        return math.nan
+    ap = p - a
+    perp = ap - ab * (float(np.dot(ap, ab)) / (length * length))
+    dist = float(np.linalg.norm(perp))
+    if dist == 0.0:
+        return 0.0
+    return (dist if perp[1] < 0 else -dist) / length
+
+
+def height_diff(a: np.ndarray, b: np.ndarray, scale: float) -> float:
+    """How much higher A is than B (y points down), divided by ``scale`` (a body length)."""
+    if not scale > 0:
+        return math.nan
+    return float(b[1] - a[1]) / scale
+
+
+def distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Euclidean distance between two points."""
+    return float(np.linalg.norm(np.asarray(a, np.float64) - b))
+
+
+def segment_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> float:
+    """Angle between the directions A→B and C→D, 0..180 degrees."""
+    u = np.asarray(b, np.float64) - a
+    v = np.asarray(d, np.float64) - c
+    nu, nv = float(np.linalg.norm(u)), float(np.linalg.norm(v))
+    if not (nu > 0 and nv > 0):
+        return math.nan
+    cos = float(np.dot(u, v)) / (nu * nv)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))

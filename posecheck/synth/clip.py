@@ -1,0 +1,421 @@
+"""From a request to frames, ground truth and a labels entry.
+
+:func:`plan_clip` runs the motion script for every frame time (no pixels: fast), places the
+camera and writes the labels entry; :func:`render_frames` rasterises the planned frames;
+:func:`write_clip` does both and writes an ``.mp4``. Everything is a pure function of the
+request: the same request and library versions give byte-identical frames.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+
+import cv2
+import numpy as np
+
+from posecheck.synth.camera import VIEWS, Camera, fit_camera, view_label
+from posecheck.synth.motion import (
+    EXERCISES,
+    FAULTS,
+    PEAK_PROGRESS,
+    Exercise,
+    FaultSpec,
+    Timeline,
+    build_timeline,
+    fault_def,
+    make_exercise,
+    parse_fault,
+    _suggest,
+)
+from posecheck.synth.options import SceneOptions, SubjectOptions, from_dict
+from posecheck.synth.render import Renderer
+from posecheck.synth.skeleton import LANDMARK_NAMES, Body, Pose, body_surface, forward
+
+#: Camera elevation (deg) when the request does not give one.
+DEFAULT_ELEVATION = {"squat": 6.0, "glute_bridge": 12.0, "bird_dog": 12.0, "forearm_plank": 10.0, "side_plank": 8.0}
+#: Seconds of tolerance written into hold labels.
+HOLD_TOLERANCE_S = 0.5
+#: Bumped when a change alters the frames or labels produced for the same request.
+GENERATOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SynthRequest:
+    """Everything that defines a synthetic clip.
+
+    ``faults`` accepts :class:`FaultSpec` objects or ``"name:magnitude[@reps=..][@t=a-b]"``
+    strings. ``view`` None uses the exercise's natural view (``front`` for the side plank,
+    ``side`` otherwise); ``azimuth_deg`` overrides the view's azimuth. ``side`` is the
+    bird dog's leg order (``alternate`` = left leg first, ``alternate_right``, ``left``,
+    ``right``) or the side plank's supporting arm (``right`` / ``left``). ``tempo_s`` is
+    seconds per rep (holds: scales the lift and lowering). ``lead_s`` is the rest before
+    and after the set.
+    """
+
+    exercise: str
+    reps: int = 5
+    hold_s: float = 10.0
+    faults: tuple = ()
+    view: str | None = None
+    azimuth_deg: float | None = None
+    elevation_deg: float | None = None
+    distance_m: float | None = None
+    subject: SubjectOptions = field(default_factory=SubjectOptions)
+    scene: SceneOptions = field(default_factory=SceneOptions)
+    fps: float = 24.0
+    size: tuple[int, int] = (640, 480)
+    seed: int = 0
+    tempo_s: float | None = None
+    side: str | None = None
+    lead_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.exercise not in EXERCISES:
+            raise ValueError(f"unknown exercise {self.exercise!r}{_suggest(self.exercise, sorted(EXERCISES))}; "
+                             f"valid: {', '.join(sorted(EXERCISES))}")
+        specs = tuple(parse_fault(f, self.exercise) if isinstance(f, str) else f for f in self.faults)
+        for spec in specs:
+            if not isinstance(spec, FaultSpec):
+                raise ValueError(f"faults must be FaultSpec or 'name:magnitude' strings, got {spec!r}")
+            fdef = fault_def(self.exercise, spec.name)
+            if not 0.0 < spec.magnitude_deg <= fdef.maximum:
+                raise ValueError(f"{spec.name} magnitude must be in (0, {fdef.maximum:g}] degrees")
+        object.__setattr__(self, "faults", specs)
+        object.__setattr__(self, "size", tuple(int(v) for v in self.size))
+        if self.view is not None and self.view not in VIEWS:
+            raise ValueError(f"unknown view {self.view!r}{_suggest(self.view, list(VIEWS))}; "
+                             f"valid: {', '.join(VIEWS)} (or give azimuth_deg)")
+        w, h = self.size
+        if not (64 <= w <= 1920 and 64 <= h <= 1920 and w % 2 == 0 and h % 2 == 0):
+            raise ValueError(f"size must be even numbers between 64 and 1920, got {self.size}")
+        if not 1.0 <= self.fps <= 120.0:
+            raise ValueError(f"fps must be between 1 and 120, got {self.fps}")
+        if self.elevation_deg is not None and not -20.0 <= self.elevation_deg <= 75.0:
+            raise ValueError(f"elevation_deg must be between -20 and 75, got {self.elevation_deg}")
+        if self.distance_m is not None and not 0.8 <= self.distance_m <= 20.0:
+            raise ValueError(f"distance_m must be between 0.8 and 20, got {self.distance_m}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not 0.0 <= self.lead_s <= 10.0:
+            raise ValueError(f"lead_s must be between 0 and 10, got {self.lead_s}")
+        sides = {"bird_dog": ("alternate", "alternate_right", "left", "right"), "side_plank": ("right", "left")}
+        if self.side is not None and self.side not in sides.get(self.exercise, ()):
+            valid = sides.get(self.exercise)
+            raise ValueError(f"side {self.side!r} does not apply to {self.exercise}"
+                             + (f"; valid: {', '.join(valid)}" if valid else "; leave it unset"))
+
+    @property
+    def azimuth(self) -> float:
+        """The azimuth actually used (degrees)."""
+        if self.azimuth_deg is not None:
+            return float(self.azimuth_deg)
+        return VIEWS[self.view or EXERCISES[self.exercise].default_view]
+
+    @property
+    def elevation(self) -> float:
+        return float(self.elevation_deg if self.elevation_deg is not None else DEFAULT_ELEVATION[self.exercise])
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form; :meth:`from_dict` rebuilds the identical request."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["faults"] = [spec.to_text() for spec in self.faults]
+        d["subject"] = self.subject.to_dict()
+        d["scene"] = self.scene.to_dict()
+        d["size"] = list(self.size)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SynthRequest":
+        d = dict(data)
+        d["subject"] = from_dict(SubjectOptions, d.get("subject", {}))
+        d["scene"] = from_dict(SceneOptions, d.get("scene", {}))
+        d["faults"] = tuple(d.get("faults", ()))
+        if "size" in d:
+            d["size"] = tuple(d["size"])
+        return cls(**d)
+
+
+@dataclass
+class FrameTruth:
+    """Ground truth of one frame.
+
+    ``joints_world`` ``(33, 3)`` metres in the world frame (y up); ``joints_px`` ``(33, 2)``
+    pixels; ``visible`` ``(33,)`` in frame and not hidden behind the body; ``angles`` the
+    commanded joint angles (degrees, :data:`~posecheck.synth.skeleton.ANGLE_NAMES`);
+    ``metrics`` the exercise's truth values (e.g. ``hip_line_deg``, ``trunk_lean_deg``);
+    ``faults`` names of the faults whose truth window contains ``t``.
+    """
+
+    index: int
+    t: float
+    joints_world: np.ndarray
+    joints_px: np.ndarray
+    visible: np.ndarray
+    angles: dict[str, float]
+    metrics: dict[str, float]
+    progress: float
+    rep: int | None
+    side: str | None
+    faults: tuple[str, ...]
+
+
+@dataclass
+class ClipPlan:
+    """A clip with every frame's pose decided and the camera placed, but no pixels."""
+
+    request: SynthRequest
+    body: Body
+    exercise: Exercise
+    timeline: Timeline
+    times: np.ndarray
+    poses: list[Pose]
+    metrics: list[dict]
+    states: list[tuple[float, str | None, int | None]]
+    joints_world: np.ndarray
+    joints_px: np.ndarray
+    camera: Camera
+    footprint: tuple[float, float, float, float]
+    mat: tuple[float, float, float, float] | None
+    labels: dict
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.times)
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_frames / self.request.fps
+
+
+def body_for(subject: SubjectOptions) -> Body:
+    """The :class:`Body` (proportions and clothing cut) of a subject."""
+    return Body(height=subject.height_m, build=subject.build, leg_scale=subject.leg_scale,
+                arm_scale=subject.arm_scale, sleeve=subject.shirt, bottoms=subject.bottoms,
+                hair_style=subject.hair_style)
+
+
+def plan_clip(req: SynthRequest) -> ClipPlan:
+    """Solve every frame's pose, fit the camera and build the labels entry (no rendering)."""
+    body = body_for(req.subject)
+    ex = make_exercise(req.exercise, body, req.side)
+    tl = build_timeline(ex, req.reps, req.hold_s, req.faults, tempo_s=req.tempo_s, lead_s=req.lead_s,
+                        seed=req.seed)
+    n = int(math.floor(tl.duration_s * req.fps + 1e-9))
+    times = np.arange(n, dtype=np.float64) / req.fps
+    poses, metrics, states, joints = [], [], [], np.empty((n, len(LANDMARK_NAMES), 3))
+    cache: dict = {}
+    extent_pts = []
+    for k, t in enumerate(times):
+        p, side, amounts, rep = tl.state(float(t))
+        key = (p, side, tuple(sorted(amounts.items())))
+        if key not in cache:
+            pose, met = ex.pose(p, amounts, side)
+            kin = forward(body, pose)
+            cache[key] = (pose, met, kin)
+        pose, met, kin = cache[key]
+        poses.append(pose)
+        metrics.append(dict(met, progress=p))
+        states.append((p, side, rep))
+        joints[k] = kin.landmarks
+        if k % 3 == 0 or k == n - 1:
+            extent_pts.append(body_surface(body, kin).extremes())
+    ext = np.concatenate(extent_pts)
+    cam = fit_camera(ext, req.azimuth, req.elevation, req.size, req.scene.fov_deg, req.distance_m)
+    foot = (float(ext[:, 0].min()), float(ext[:, 2].min()), float(ext[:, 0].max()), float(ext[:, 2].max()))
+    use_mat = req.scene.mat if req.scene.mat is not None else req.exercise != "squat"
+    mat = _mat_rect(foot, body.height) if use_mat else None
+    px = np.stack([cam.project(j)[0] for j in joints]) if n else np.empty((0, 33, 2))
+    plan = ClipPlan(req, body, ex, tl, times, poses, metrics, states, joints, px, cam, foot, mat, {})
+    plan.labels = build_labels(plan)
+    return plan
+
+
+def _mat_rect(foot, height: float) -> tuple[float, float, float, float]:
+    """Exercise mat under the subject's footprint: at least 1.05 x height long and 0.6 m wide."""
+    x0, z0, x1, z1 = foot
+    cx, cz = 0.5 * (x0 + x1), 0.5 * (z0 + z1)
+    long_x = (x1 - x0) >= (z1 - z0)
+    hl = max(0.5 * max(x1 - x0, z1 - z0) + 0.12, 0.525 * height)
+    hw = max(0.5 * min(x1 - x0, z1 - z0) + 0.06, 0.3)
+    return (cx, cz, hl, hw) if long_x else (cx, cz, hw, hl)
+
+
+def _vis_tolerance(body: Body) -> np.ndarray:
+    """Per-landmark depth tolerance (m) for the occlusion test: how far a joint centre may
+    sit behind the visible surface on its own pixel."""
+    h = body.height
+    tol = np.full(len(LANDMARK_NAMES), 0.035 * h / 1.7)
+    for i, name in enumerate(LANDMARK_NAMES):
+        if name.endswith(("shoulder", "hip")):
+            tol[i] = 0.12 * h / 1.7
+        elif name.endswith(("elbow", "knee")):
+            tol[i] = 0.07 * h / 1.7
+        elif name.endswith(("wrist", "ankle", "heel", "foot_index")):
+            tol[i] = 0.05 * h / 1.7
+    return tol
+
+
+def render_frames(plan: ClipPlan, start: int = 0, stop: int | None = None) -> Iterator[tuple[np.ndarray, FrameTruth]]:
+    """Yield ``(bgr uint8 (H, W, 3), FrameTruth)`` for frames ``start``..``stop-1``."""
+    req = plan.request
+    renderer = Renderer(plan.camera, req.subject, req.scene, plan.footprint, plan.mat, req.seed)
+    tol = _vis_tolerance(plan.body)
+    stop = plan.n_frames if stop is None else min(stop, plan.n_frames)
+    windows = plan.timeline.faults
+    for k in range(max(start, 0), stop):
+        kin = forward(plan.body, plan.poses[k])
+        image, _ = renderer.render(body_surface(plan.body, kin), k)
+        vis = renderer.visibility(kin.landmarks, tol)
+        t = float(plan.times[k])
+        p, side, rep = plan.states[k]
+        active = tuple(sorted({w.name for w in windows if w.from_s <= t <= w.to_s}))
+        yield image, FrameTruth(k, t, kin.landmarks.copy(), plan.joints_px[k].copy(), vis,
+                                dict(plan.poses[k].angles), dict(plan.metrics[k]), p, rep, side, active)
+
+
+def write_clip(req: SynthRequest, out_path: str | os.PathLike, truth_path: str | os.PathLike | None = None) -> dict:
+    """Render ``req`` to an ``.mp4`` (OpenCV ``mp4v``) and return its labels entry.
+
+    With ``truth_path`` the per-frame truth is also saved as ``.npz`` (times, joints_world,
+    joints_px, visible, progress).
+    """
+    plan = plan_clip(req)
+    w, h = req.size
+    out_path = os.fspath(out_path)
+    writer = cv2.VideoWriter(out_path, cv2.VideoWriter_fourcc(*"mp4v"), float(req.fps), (w, h))
+    if not writer.isOpened():
+        raise OSError(f"cannot open a video writer for {out_path!r}")
+    vis = np.zeros((plan.n_frames, len(LANDMARK_NAMES)), bool)
+    try:
+        for image, truth in render_frames(plan):
+            writer.write(image)
+            vis[truth.index] = truth.visible
+    finally:
+        writer.release()
+    if truth_path is not None:
+        np.savez_compressed(os.fspath(truth_path), times=plan.times, joints_world=plan.joints_world,
+                            joints_px=plan.joints_px, visible=vis,
+                            progress=np.array([s[0] for s in plan.states]))
+    entry = dict(plan.labels)
+    entry = {"file": os.path.basename(out_path), **{k: v for k, v in entry.items() if k != "file"}}
+    return entry
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _r(x: float) -> float:
+    return round(float(x), 3)
+
+
+def _subtract(window: tuple[float, float], cuts: list[tuple[float, float]]) -> list[list[float]]:
+    """Parts of ``window`` not covered by ``cuts``."""
+    out = [list(window)]
+    for a, b in sorted(cuts):
+        nxt = []
+        for lo, hi in out:
+            if b <= lo or a >= hi:
+                nxt.append([lo, hi])
+                continue
+            if a > lo:
+                nxt.append([lo, a])
+            if b < hi:
+                nxt.append([b, hi])
+        out = nxt
+    return [w for w in out if w[1] - w[0] > 1e-9]
+
+
+def build_labels(plan: ClipPlan) -> dict:
+    """The labels entry (posecheck's expectations format) for a planned clip."""
+    req, tl, ex = plan.request, plan.timeline, plan.exercise
+    fps, dur = req.fps, plan.duration_s
+    faults = []
+    for w in tl.faults:
+        meaning = FAULTS[req.exercise][w.name].meaning.format(m=w.magnitude_deg)
+        where = (f"rep {w.rep}: from reaching {PEAK_PROGRESS:.0%} of the extreme until leaving it"
+                 if w.rep is not None else "half magnitude at the window edges")
+        faults.append({"fault": w.name, "from_s": _r(w.from_s), "to_s": _r(w.to_s),
+                       "evidence": f"synthetic: {meaning} ({where})"})
+    entry: dict = {
+        "file": None,
+        "exercise": req.exercise,
+        "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else ""),
+        "mode": ex.mode,
+        "view": view_label(req.azimuth),
+    }
+    if tl.mode == "reps":
+        reps = tl.reps
+        sides = [r.side for r in reps]
+        per_side = ({"left": sides.count("left"), "right": sides.count("right")}
+                    if req.exercise == "bird_dog" else None)
+        entry.update({
+            "reps": len(reps), "partial_reps": 0, "reps_tolerance": 0,
+            "rep_peaks_s": [_r(r.peak_s) for r in reps], "partial_rep_peaks_s": [],
+            "per_side": per_side,
+            "hold_s": None, "hold_window_s": None, "hold_windows_s": None, "hold_tolerance_s": None,
+            "position_s": None, "position_windows_s": None,
+            "active_windows_s": [[_r(reps[0].t0), _r(reps[-1].t3)]],
+        })
+        timeline_text = (f"{ex.rest_text} 0-{reps[0].t0:.2f} s; {len(reps)} reps "
+                         f"{reps[0].t0:.2f}-{reps[-1].t3:.2f} s; {ex.rest_text} to the end")
+    else:
+        pos = (_r(tl.position[0]), _r(tl.position[1]))
+        cuts = [(max(f["from_s"], pos[0]), min(f["to_s"], pos[1])) for f in faults]
+        good = _subtract(pos, cuts)
+        hold_s = round(sum(b - a for a, b in good), 3)
+        main = max(good, key=lambda w: (w[1] - w[0], -w[0])) if good else None
+        entry.update({
+            "reps": None, "partial_reps": None, "reps_tolerance": None,
+            "rep_peaks_s": [], "partial_rep_peaks_s": [], "per_side": None,
+            "hold_s": hold_s, "hold_window_s": main, "hold_windows_s": good,
+            "hold_tolerance_s": HOLD_TOLERANCE_S,
+            "position_s": round(pos[1] - pos[0], 3), "position_windows_s": [list(pos)],
+            "active_windows_s": [list(pos)],
+        })
+        timeline_text = (f"{ex.rest_text} 0-{tl.lift[0]:.2f} s; moves into the {ex.position_text} "
+                         f"{tl.lift[0]:.2f}-{tl.lift[1]:.2f} s; holds {tl.position[0]:.2f}-{tl.position[1]:.2f} s; "
+                         f"lowers {tl.lower[0]:.2f}-{tl.lower[1]:.2f} s; {ex.rest_text} to the end")
+    visible = _in_frame(plan)
+    entry.update({
+        "faults": faults,
+        "whole_body_visible": True if visible else "partial",
+        "camera_cuts": False,
+        "confidence": "high",
+        "notes": (f"Synthetic clip from posecheck.synth (seed {req.seed}, azimuth {req.azimuth:g} deg, "
+                  f"elevation {req.elevation:g} deg, {fps:g} fps). {timeline_text}. All times are exact "
+                  f"from the motion script: a rep peak is the middle of the rep's held extreme"
+                  + ("; fault windows span where the rep is within 10% of its extreme." if tl.mode == "reps"
+                     else "; fault windows are where the fault is at least half its magnitude.")),
+        "duration_s": _r(dur),
+        "synth": {
+            "generator": "posecheck.synth",
+            "generator_version": GENERATOR_VERSION,
+            "seed": req.seed,
+            "view": req.view or EXERCISES[req.exercise].default_view,
+            "azimuth_deg": req.azimuth,
+            "elevation_deg": req.elevation,
+            "distance_m": round(float(np.linalg.norm(plan.camera.position - plan.camera.target)), 4),
+            "faults": [{"fault": s.name, "magnitude_deg": s.magnitude_deg,
+                        "reps": list(s.reps) if s.reps is not None else None,
+                        "window_s": list(s.window_s) if s.window_s is not None else None} for s in req.faults],
+            "subject": req.subject.to_dict(),
+            "scene": req.scene.to_dict(),
+            "versions": {"numpy": np.__version__, "opencv": cv2.__version__},
+            "request": req.to_dict(),
+        },
+    })
+    return entry
+
+
+def _in_frame(plan: ClipPlan) -> bool:
+    """True when every landmark of every frame projects inside the image."""
+    if plan.n_frames == 0:
+        return True
+    w, h = plan.request.size
+    px = plan.joints_px
+    return bool(np.all((px[..., 0] >= 0) & (px[..., 0] <= w - 1) & (px[..., 1] >= 0) & (px[..., 1] <= h - 1)))
+
+
