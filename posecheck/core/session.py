@@ -292,7 +292,11 @@ class ExerciseSession:
         for cue in self.cues:
             p = cue.spec.phase
             if p == "extreme":
-                statuses[cue.spec.id] = "idle"
+                # Judged per rep (judge_rep); on screen, show how the current value compares.
+                v = values[cue.spec.metric]
+                shown = phase == PEAK and math.isfinite(v)
+                outside = (cue.spec.min is not None and v < cue.spec.min) or (cue.spec.max is not None and v > cue.spec.max)
+                statuses[cue.spec.id] = ("fail" if outside else "ok") if shown else "idle"
                 self._cue_eval[cue.spec.id].append(False)
                 self._cue_fail[cue.spec.id].append(False)
                 continue

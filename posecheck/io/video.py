@@ -13,10 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
-import numpy as np
+# FFmpeg prints its own decoder complaints on stderr; posecheck reports problems in one line.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
-from posecheck.errors import (
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from posecheck.errors import (  # noqa: E402
     CameraError,
     OutputError,
     TruncatedVideoError,

@@ -6,6 +6,9 @@ This is the only module that imports mediapipe. ``PoseEstimator`` is a ``with``-
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +43,24 @@ class EstimatorOptions:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Hide the C++ log lines MediaPipe prints when the graph starts (set POSECHECK_DEBUG=1 to see them)."""
+    if os.environ.get("POSECHECK_DEBUG"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _prominence(image_xy: np.ndarray, visibility: np.ndarray) -> float:
@@ -83,6 +104,7 @@ class PoseEstimator:
         self.model: ModelFile = resolve_model(self.options.model)
         self._landmarker = None
         self._last_ms = -1
+        self._frames_seen = 0
 
     def __enter__(self) -> PoseEstimator:
         from mediapipe.tasks.python.core.base_options import BaseOptions
@@ -97,7 +119,8 @@ class PoseEstimator:
             min_tracking_confidence=self.options.min_tracking_confidence,
         )
         try:
-            self._landmarker = PoseLandmarker.create_from_options(opts)
+            with _native_stderr_silenced():
+                self._landmarker = PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"cannot load model {self.model.path}: {first}") from None
@@ -118,5 +141,10 @@ class PoseEstimator:
         self._last_ms = ms
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, ms)
+        if self._frames_seen < 2:  # the graph logs its set-up on the first calls
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, ms)
+        else:
+            result = self._landmarker.detect_for_video(image, ms)
+        self._frames_seen += 1
         return from_mediapipe(result, t, (bgr.shape[1], bgr.shape[0]))

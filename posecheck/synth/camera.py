@@ -1,21 +1,21 @@
 """Pinhole camera placed around the subject by azimuth, elevation and distance.
 
-Azimuth is measured in the horizontal plane around the subject's *heading* frame (see
-:mod:`posecheck.synth.skeleton`: heading ``+z``, lateral ``+x``):
+Azimuth is measured in the horizontal plane from the exercise's *lateral* direction toward
+its *heading* (both set by the exercise, see :class:`posecheck.synth.motion.Exercise`):
 
-* ``0``   — camera on ``+x``: a **side** view of the subject's left side (for standing,
-  prone and supine exercises). For the side plank, whose chest faces ``+z``, azimuth 0
-  looks along the body from its feet; its natural view is ``front``.
-* ``90``  — camera on ``+z``: **front** (faces the chest / face; for lying exercises the
-  head end, for the glute bridge the feet end).
-* ``45``  — **oblique**, 3/4 front from the subject's left.
-* ``-90`` — rear; ``180`` — the other side; ``135`` — 3/4 front from the right.
+* ``0``   — **side**: camera on the subject's left (standing, prone and supine exercises);
+  for the side plank, whose left side faces the ceiling, the camera looks along the body
+  from the feet.
+* ``90``  — **front**: camera faces the chest and face (standing, side plank) or the top of
+  the head (prone and supine exercises: plank, bird dog, glute bridge).
+* ``45``  — **oblique**: 3/4 front from the side of azimuth 0.
+* ``-90`` — rear; ``180`` — the other side; ``135`` — 3/4 front from the other side.
 
-Elevation is the angle of the camera above the target (positive looks down). The camera
-looks at the centre of the subject's motion and, unless a distance is given, backs off until
-the whole motion fills about 80 % of the frame. Pixel coordinates are OpenCV's: ``x`` right,
-``y`` down, pixel centres on integers. Camera axes are OpenCV's too (``x`` right, ``y``
-down, ``z`` forward).
+Elevation is the angle of the camera above the aim point (positive looks down). The camera
+aims at the centre of the subject's motion and, unless a distance is given, backs off until
+the whole motion fills about 80 % of the frame. Pixel coordinates are OpenCV's: ``x``
+right, ``y`` down, pixel centres on integers. Camera axes are OpenCV's too (``x`` right,
+``y`` down, ``z`` forward).
 """
 
 from __future__ import annotations
@@ -112,22 +112,28 @@ def look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.vstack([right, down, f])
 
 
-def direction(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
-    """Unit vector from the target toward the camera."""
+_LATERAL = (1.0, 0.0, 0.0)
+_HEADING = (0.0, 0.0, 1.0)
+
+
+def direction(azimuth_deg: float, elevation_deg: float, lateral=_LATERAL, heading=_HEADING) -> np.ndarray:
+    """Unit vector from the aim point toward the camera (``lateral``/``heading`` horizontal)."""
     az, el = math.radians(azimuth_deg), math.radians(elevation_deg)
-    return np.array([math.cos(el) * math.cos(az), math.sin(el), math.cos(el) * math.sin(az)])
+    horiz = math.cos(az) * np.asarray(lateral, float) + math.sin(az) * np.asarray(heading, float)
+    return math.cos(el) * horiz + math.sin(el) * np.array([0.0, 1.0, 0.0])
 
 
-def make_camera(target, azimuth_deg, elevation_deg, distance_m, size, fov_deg) -> Camera:
+def make_camera(target, azimuth_deg, elevation_deg, distance_m, size, fov_deg,
+                lateral=_LATERAL, heading=_HEADING) -> Camera:
     """Camera at ``distance_m`` from ``target`` in the given direction; ``fov_deg`` vertical."""
     w, h = size
-    eye = np.asarray(target, float) + distance_m * direction(azimuth_deg, elevation_deg)
+    eye = np.asarray(target, float) + distance_m * direction(azimuth_deg, elevation_deg, lateral, heading)
     f = 0.5 * h / math.tan(math.radians(fov_deg) / 2.0)
     return Camera(eye, look_at(eye, target), f, f, (w - 1) / 2.0, (h - 1) / 2.0, w, h, np.asarray(target, float))
 
 
 def fit_camera(points: np.ndarray, azimuth_deg: float, elevation_deg: float, size, fov_deg: float,
-               distance_m: float | None = None, fill: float = 0.8) -> Camera:
+               distance_m: float | None = None, fill: float = 0.8, lateral=_LATERAL, heading=_HEADING) -> Camera:
     """Aim at ``points`` (every surface extreme of the clip) and, without ``distance_m``,
     choose the distance so their projection spans ``fill`` of the frame's tighter dimension;
     the aim point is nudged until the projection is centred."""
@@ -135,12 +141,12 @@ def fit_camera(points: np.ndarray, azimuth_deg: float, elevation_deg: float, siz
     target = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
     dist = distance_m if distance_m is not None else 3.0
     w, h = size
-    cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg)
+    cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg, lateral, heading)
     for _ in range(12):
         px, z = cam.project(pts)
         if np.any(z <= 0.05):
             dist *= 1.5
-            cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg)
+            cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg, lateral, heading)
             continue
         lo, hi = px.min(axis=0), px.max(axis=0)
         centre = 0.5 * (lo + hi)
@@ -149,5 +155,5 @@ def fit_camera(points: np.ndarray, azimuth_deg: float, elevation_deg: float, siz
         if distance_m is None:
             span = max((hi[0] - lo[0]) / w, (hi[1] - lo[1]) / h)
             dist *= span / fill
-        cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg)
+        cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg, lateral, heading)
     return cam

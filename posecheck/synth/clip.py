@@ -223,7 +223,8 @@ def plan_clip(req: SynthRequest) -> ClipPlan:
         if k % 3 == 0 or k == n - 1:
             extent_pts.append(body_surface(body, kin).extremes())
     ext = np.concatenate(extent_pts)
-    cam = fit_camera(ext, req.azimuth, req.elevation, req.size, req.scene.fov_deg, req.distance_m)
+    cam = fit_camera(ext, req.azimuth, req.elevation, req.size, req.scene.fov_deg, req.distance_m,
+                     lateral=ex.lateral, heading=ex.heading)
     foot = (float(ext[:, 0].min()), float(ext[:, 2].min()), float(ext[:, 0].max()), float(ext[:, 2].max()))
     use_mat = req.scene.mat if req.scene.mat is not None else req.exercise != "squat"
     mat = _mat_rect(foot, body.height) if use_mat else None

@@ -38,7 +38,7 @@ from posecheck.synth.skeleton import (
     rot_x,
     rot_y,
     rot_z,
-    torso_ellipsoids,
+    torso_shapes,
 )
 
 #: A rep's "top/bottom phase" is where progress is at least this close to the extreme.
@@ -257,9 +257,10 @@ class Exercise:
     """Base class: an exercise turns progress + fault amounts into a pose and truth metrics.
 
     ``phases`` are the default seconds of one rep: go, extreme, return, rest (rep
-    exercises), or lift-in, lift-out (holds). ``heading`` documentation: each subclass lays
-    the subject out so the side camera (azimuth 0) looks at the subject's left (except the
-    side plank, whose natural "front" view looks at the chest).
+    exercises), or lift-in, lift-out (holds). ``lateral`` and ``heading`` are the
+    horizontal world directions a camera at azimuth 0 ("side") and 90 ("front") sits in:
+    the subject's left and front for standing, prone and supine exercises (front = the head
+    end when lying), the feet end and the chest for the side plank.
     """
 
     name = ""
@@ -269,6 +270,8 @@ class Exercise:
     variant = ""
     rest_text = ""
     position_text = ""
+    lateral = (1.0, 0.0, 0.0)
+    heading = (0.0, 0.0, 1.0)
 
     def __init__(self, body: Body, side: str = "alternate"):
         self.body = body
@@ -328,7 +331,8 @@ class Squat(Exercise):
 class GluteBridge(Exercise):
     """Glute bridge: supine, knees bent, feet flat; the hips rise about the shoulders.
 
-    Lying along z with the feet toward +z (so the subject's left is +x). The shoulders stay
+    Lying along z with the feet toward +z (so the subject's left is +x); the "front" camera
+    is at the head end (-z). The shoulders stay
     on the floor and the feet stay planted; the hip lift is solved so that the hip flexion
     (= the bend of the shoulder-hip-knee chain) reaches its target: 0 (straight line) for a
     clean top, +m for ``hips_too_low``, -m for ``lumbar_arch``. The head stays on the floor.
@@ -337,6 +341,7 @@ class GluteBridge(Exercise):
     name = "glute_bridge"
     phases = (1.0, 1.0, 1.0, 0.5)
     variant = "synthetic glute bridge, arms on the floor"
+    heading = (0.0, 0.0, -1.0)
     rest_text = "lying on the back, knees bent"
     SHIN_TILT_TOP = 10.0
 
@@ -371,17 +376,14 @@ class GluteBridge(Exercise):
         """Height of the mid-shoulder point when the upper back, tilted by ``theta``, rests on the floor."""
         b = self.body
         rp, root, waist = self._frames(theta)
-        ells = torso_ellipsoids(b, root, rp, waist, rp)
+        ells, (g0, _, gr) = torso_shapes(b, root, rp, waist, rp)
         low = min(c[1] - math.sqrt(float(np.sum((ax[1] * semi) ** 2))) for c, ax, semi, *_ in ells[1:])
-        upper = (1.0 - b.waist_fraction) * b.trunk_length
-        r = 0.034 * b.height * BUILDS[b.build][0]
-        girdle = waist + rp @ np.array([0.72 * b.shoulder_half_width, upper - 0.006 * b.height, -0.006 * b.height])
-        return -min(low, girdle[1] - r)
+        return -min(low, g0[1] - gr)
 
     def _seat_y(self, theta: float) -> float:
         """Height of the hip centre when the pelvis, tilted by ``theta``, rests on the floor."""
         rp, root, waist = self._frames(theta)
-        c, ax, semi, *_ = torso_ellipsoids(self.body, root, rp, waist, rp)[0]
+        c, ax, semi, *_ = torso_shapes(self.body, root, rp, waist, rp)[0][0]
         return -(c[1] - root[1] - math.sqrt(float(np.sum((ax[1] * semi) ** 2))))
 
     def _geom(self, theta: float):
@@ -549,6 +551,7 @@ class SidePlank(Exercise):
         super().__init__(body, "right" if side not in _SIDES else side)
         self.support = self.side
         self.sigma = 1.0 if self.support == "right" else -1.0
+        self.lateral = (self.sigma, 0.0, 0.0)
         b = body
         self.re = b.forearm_radius[0]
         self.r_ank = 1.2 * b.shank_radius[1]

@@ -464,23 +464,26 @@ class Surface:
 PARTS: tuple[str, ...] = ("skin", "shirt", "bottoms", "shoe", "hair", "eye", "brow", "lip", "sole")
 
 
-def torso_ellipsoids(body: Body, root: np.ndarray, rp: np.ndarray, waist: np.ndarray,
-                     rc: np.ndarray) -> list[tuple]:
-    """Pelvis, abdomen and chest as ellipsoids ``(centre, axes, semi, part_a, part_b, split)``.
+def torso_shapes(body: Body, root: np.ndarray, rp: np.ndarray, waist: np.ndarray,
+                 rc: np.ndarray) -> tuple[list[tuple], tuple]:
+    """The torso: pelvis, abdomen and chest ellipsoids ``(centre, axes, semi, part_a, part_b,
+    split)`` and the shoulder-girdle capsule ``(a, b, radius)``.
 
     Exposed separately because floor exercises need the torso's depth below the shoulders
     and hips to rest it on the floor.
     """
     h, r = body.height, body.height * BUILDS[body.build][0]
     upper = (1.0 - body.waist_fraction) * body.trunk_length
+    sw = body.shoulder_half_width
+    girdle = tuple(waist + rc @ np.array([s * 0.72 * sw, upper - 0.006 * h, -0.012 * h]) for s in (1.0, -1.0))
     return [
-        (root + rp @ np.array([0.0, 0.022 * h, -0.006 * h]), rp,
+        (root + rp @ np.array([0.0, 0.012 * h, 0.0]), rp,
          np.array([body.hip_half_width + 0.036 * r, 0.07 * h, 0.056 * r]), "bottoms", "bottoms", 2.0),
         (waist + rc @ np.array([0.0, -0.012 * h, 0.0]), rc,
          np.array([0.074 * r, 0.085 * h, 0.05 * r]), "bottoms", "shirt", -0.5),
-        (waist + rc @ np.array([0.0, 0.55 * upper, -0.003 * h]), rc,
-         np.array([0.92 * body.shoulder_half_width, 0.5 * upper + 0.012 * h, 0.056 * r]), "shirt", "shirt", 2.0),
-    ]
+        (waist + rc @ np.array([0.0, 0.55 * upper, -0.006 * h]), rc,
+         np.array([0.92 * sw, 0.5 * upper + 0.012 * h, 0.056 * r]), "shirt", "shirt", 2.0),
+    ], girdle + (0.034 * r,)
 
 
 def body_surface(body: Body, kin: Kinematics) -> Surface:
@@ -495,11 +498,8 @@ def body_surface(body: Body, kin: Kinematics) -> Surface:
         items.append((np.asarray(a, float), np.asarray(b, float), ra, rb, pa, pb or pa, split, seg[0]))
 
     rp, rc, rh = f["pelvis"], f["chest"], f["head"]
-    sw = body.shoulder_half_width
-    upper = (1.0 - body.waist_fraction) * body.trunk_length
-    ells = torso_ellipsoids(body, p["mid_hip"], rp, p["waist"], rc)
-    girdle = [p["waist"] + rc @ np.array([s * 0.72 * sw, upper - 0.006 * h, -0.006 * h]) for s in (1.0, -1.0)]
-    add(girdle[0], girdle[1], 0.034 * h * BUILDS[body.build][0], 0.034 * h * BUILDS[body.build][0], "shirt")
+    ells, (g0, g1, gr) = torso_shapes(body, p["mid_hip"], rp, p["waist"], rc)
+    add(g0, g1, gr, gr, "shirt")
 
     seg[0] = "head"
     neck_base = p["mid_shoulder"] - rc @ np.array([0.0, 0.01 * h, 0.004 * h])

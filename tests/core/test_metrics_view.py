@@ -1,0 +1,156 @@
+"""Metric evaluation on frames (templates, visibility gating) and the camera-view estimate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from posecheck.core.metrics import CompiledMetric, resolve_joint, side_visibility
+from posecheck.core.view import facing_angle_deg, view_name
+from posecheck.pose.landmarks import JOINT_INDEX
+from posecheck.specs.schema import MetricSpec
+from tests.helpers import (
+    bird_dog_joints,
+    bridge_joints,
+    bridge_offset,
+    empty_frame,
+    plank_joints,
+    pose_frame,
+    world_frame,
+)
+
+
+def metric(**kw) -> CompiledMetric:
+    return CompiledMetric.compile("m", MetricSpec(**kw))
+
+
+def test_resolve_joint_templates():
+    assert resolve_joint("side_hip", "left") == (JOINT_INDEX["left_hip"],)
+    assert resolve_joint("side_hip", "right") == (JOINT_INDEX["right_hip"],)
+    assert resolve_joint("other_wrist", "left") == (JOINT_INDEX["right_wrist"],)
+    assert resolve_joint("mid_shoulder", "right") == (JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"])
+    assert resolve_joint("nose", "left") == (JOINT_INDEX["nose"],)
+
+
+@pytest.mark.parametrize("angle", [125.0, 150.0, 162.0, 177.0])
+def test_bridge_builder_produces_the_requested_metrics(angle):
+    frame = pose_frame(0.0, bridge_joints(angle))
+    hip_angle = metric(kind="angle", joints=["side_shoulder", "side_hip", "side_knee"])
+    hip_line = metric(kind="offset", joints=["side_hip", "side_knee", "side_shoulder"])
+    assert hip_angle.evaluate(frame, "left", 0.5) == pytest.approx(angle, abs=1e-3)
+    assert hip_line.evaluate(frame, "left", 0.5) == pytest.approx(bridge_offset(angle), abs=1e-5)
+    # world landmarks are a scaled copy of the image points: same angle
+    world = metric(kind="angle", joints=["side_shoulder", "side_hip", "side_knee"], space="world")
+    assert world.evaluate(frame, "left", 0.5) == pytest.approx(angle, abs=1e-3)
+
+
+def test_bird_dog_side_and_other_templates_pick_different_legs():
+    frame = pose_frame(0.0, bird_dog_joints(left_hip_angle=90.0, right_hip_angle=170.0))
+    m = metric(kind="angle", joints=["side_shoulder", "side_hip", "side_knee"])
+    assert m.evaluate(frame, "left", 0.5) == pytest.approx(90.0, abs=1e-3)
+    assert m.evaluate(frame, "right", 0.5) == pytest.approx(170.0, abs=1e-3)
+    other = metric(kind="angle", joints=["other_shoulder", "other_hip", "other_knee"])
+    assert other.evaluate(frame, "left", 0.5) == pytest.approx(170.0, abs=1e-3)
+    assert m.uses_side() and other.uses_side()
+    assert not metric(kind="tilt", joints=["mid_shoulder", "mid_hip"], reference="vertical").uses_side()
+
+
+def test_metric_is_nan_when_a_joint_is_below_min_visibility():
+    m = metric(kind="angle", joints=["side_shoulder", "side_hip", "side_knee"])
+    ok = pose_frame(0.0, bridge_joints(150.0), vis=0.9, far_vis=0.4)
+    assert m.evaluate(ok, "left", 0.5) == pytest.approx(150.0, abs=1e-3)
+    assert math.isnan(m.evaluate(ok, "right", 0.5))  # far side at 0.4 < 0.5
+    hidden_knee = pose_frame(0.0, bridge_joints(150.0), vis_overrides={"left_knee": 0.49})
+    assert math.isnan(m.evaluate(hidden_knee, "left", 0.5))
+    assert not math.isnan(m.evaluate(hidden_knee, "left", 0.49))
+
+
+def test_mid_joint_needs_both_sides_visible():
+    m = metric(kind="tilt", joints=["mid_shoulder", "mid_hip"], reference="horizontal")
+    frame = pose_frame(0.0, plank_joints(), vis_overrides={"right_hip": 0.1})
+    assert math.isnan(m.evaluate(frame, "left", 0.5))
+
+
+def test_metric_on_an_empty_frame_is_nan():
+    m = metric(kind="angle", joints=["side_shoulder", "side_hip", "side_knee"])
+    assert math.isnan(m.evaluate(empty_frame(0.0), "left", 0.0))
+    assert side_visibility(empty_frame(0.0), {"left": [1, 2], "right": [3]}) == {"left": 0.0, "right": 0.0}
+
+
+def test_height_diff_metric_is_in_torso_lengths():
+    # torso (mid-shoulder to mid-hip) is 200 px; ankle 50 px above the hip -> 0.25
+    frame = pose_frame(0.0, {"shoulder": (200.0, 250.0), "hip": (400.0, 250.0), "ankle": (600.0, 200.0)})
+    m = metric(kind="height_diff", joints=["side_ankle", "side_hip"])
+    assert m.evaluate(frame, "left", 0.5) == pytest.approx(0.25)
+
+
+def test_distance_ratio_and_segment_angle_metrics():
+    frame = pose_frame(0.0, {"shoulder": (0.0, 0.0), "hip": (0.0, 100.0), "knee": (50.0, 100.0), "ankle": (50.0, 200.0)})
+    ratio = metric(kind="distance_ratio", joints=["side_hip", "side_knee", "side_shoulder", "side_hip"])
+    assert ratio.evaluate(frame, "left", 0.5) == pytest.approx(0.5)
+    seg = metric(kind="segment_angle", joints=["side_shoulder", "side_hip", "side_knee", "side_ankle"])
+    assert seg.evaluate(frame, "left", 0.5) == pytest.approx(0.0)
+
+
+def test_side_visibility_is_the_mean_per_side():
+    frame = pose_frame(0.0, bridge_joints(130.0), vis=0.9, far_vis=0.6)
+    idx = {s: [JOINT_INDEX[f"{s}_hip"], JOINT_INDEX[f"{s}_knee"]] for s in ("left", "right")}
+    assert side_visibility(frame, idx) == {"left": pytest.approx(0.9), "right": pytest.approx(0.6)}
+
+
+# -- view ---------------------------------------------------------------------------------------
+
+
+def standing(across: np.ndarray) -> dict:
+    """Standing person, hips 0.2 m apart along ``across`` (from right hip to left hip)."""
+    half = across / np.linalg.norm(across) * 0.1
+    return {
+        "left_hip": half, "right_hip": -half,
+        "left_shoulder": half * 1.5 + (0, -0.5, 0), "right_shoulder": -half * 1.5 + (0, -0.5, 0),
+    }
+
+
+@pytest.mark.parametrize(
+    ("across", "expected", "name"),
+    [
+        ((1.0, 0.0, 0.0), 0.0, "front"),  # facing the camera: the left hip is on the image's right
+        ((-1.0, 0.0, 0.0), 180.0, "rear"),
+        ((0.0, 0.0, -1.0), 90.0, "side"),  # left side nearest the camera
+        ((0.0, 0.0, 1.0), 90.0, "side"),
+        ((1.0, 0.0, -1.0), 45.0, "oblique"),
+        ((math.cos(math.radians(20)), 0.0, -math.sin(math.radians(20))), 20.0, "front"),
+    ],
+)
+def test_facing_angle_of_a_standing_person(across, expected, name):
+    frame = world_frame(0.0, standing(np.array(across)))
+    angle = facing_angle_deg(frame)
+    assert angle == pytest.approx(expected, abs=1e-4)
+    assert view_name(angle) == name
+
+
+def test_facing_angle_lying_on_the_back_from_the_side_is_90():
+    w = {
+        "left_hip": (0.0, 0.0, -0.1), "right_hip": (0.0, 0.0, 0.1),
+        "left_shoulder": (-0.5, 0.05, -0.12), "right_shoulder": (-0.5, 0.05, 0.12),
+    }
+    assert facing_angle_deg(world_frame(0.0, w)) == pytest.approx(90.0, abs=1.0)
+
+
+def test_facing_angle_from_builder_side_view_is_side():
+    assert view_name(facing_angle_deg(pose_frame(0.0, plank_joints()))) == "side"
+
+
+def test_facing_angle_nan_without_a_person_or_with_degenerate_body():
+    assert math.isnan(facing_angle_deg(empty_frame(0.0)))
+    assert math.isnan(facing_angle_deg(world_frame(0.0, {"hip": (0.0, 0.0, 0.0), "shoulder": (0.0, -0.5, 0.0)})))
+
+
+@pytest.mark.parametrize(
+    ("angle", "name"),
+    [(0.0, "front"), (29.9, "front"), (30.0, "oblique"), (59.9, "oblique"), (60.0, "side"), (120.0, "side"),
+     (120.1, "oblique"), (150.0, "oblique"), (150.1, "rear"), (180.0, "rear"), (math.nan, None)],
+)
+def test_view_name_boundaries(angle, name):
+    assert view_name(angle) == name
