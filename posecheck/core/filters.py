@@ -18,9 +18,9 @@ class OneEuroFilter:
     """
 
     def __init__(self, min_cutoff: float = 1.0, beta: float = 0.0, d_cutoff: float = 1.0, reset_after_s: float = 1.0):
-        if min_cutoff <= 0 or d_cutoff <= 0:
-            raise ValueError(f"cut-off frequencies must be > 0 Hz, got {min_cutoff}, {d_cutoff}")
-        if beta < 0:
+        if not (min_cutoff > 0 and d_cutoff > 0 and math.isfinite(min_cutoff) and math.isfinite(d_cutoff)):
+            raise ValueError(f"cut-off frequencies must be finite and > 0 Hz, got {min_cutoff}, {d_cutoff}")
+        if not (beta >= 0 and math.isfinite(beta)):
             raise ValueError(f"beta must be >= 0, got {beta}")
         self.min_cutoff = min_cutoff
         self.beta = beta

@@ -114,8 +114,11 @@ class RepCounter:
                 self._last_rest_t = t
                 self._candidate = None
             elif self.past_peak(value):
+                if self._candidate != PEAK or self._more_extreme(value):
+                    self._peak_value, self._peak_t, self._peak_side = value, t, side
                 if self._confirm(PEAK, t):
-                    self._enter_peak(self._candidate_since, value, side, partial_start=False)
+                    self._enter_peak(self._candidate_since, self._peak_value, self._peak_side, partial_start=False,
+                                     extreme_t=self._peak_t)
             else:
                 self._candidate = None
             return self.phase
@@ -138,13 +141,17 @@ class RepCounter:
             self._candidate, self._candidate_since = target, t
         return t - self._candidate_since >= self.min_phase_s
 
-    def _enter_peak(self, t: float, value: float, side: str | None, partial_start: bool) -> None:
+    def _enter_peak(
+        self, t: float, value: float, side: str | None, partial_start: bool, extreme_t: float | None = None
+    ) -> None:
+        """Commit to the peak phase, which began at ``t``; the extreme so far is ``value`` at ``extreme_t``."""
         self.phase = PEAK
         self._candidate = None
         self._partial_start = partial_start
         self._rep_start = t if partial_start or not math.isfinite(self._last_rest_t) else self._last_rest_t
-        self._peak_value, self._peak_t, self._peak_side = value, t, side
-        self._peak_from = self._peak_last = t
+        self._peak_value, self._peak_t, self._peak_side = value, t if extreme_t is None else extreme_t, side
+        self._peak_from = t
+        self._peak_last = self._peak_t
 
     def _finish(self, end: float) -> None:
         rep = Rep(

@@ -64,12 +64,17 @@ def _field_path(loc: tuple) -> str:
 def _allowed_fields(loc: tuple) -> list[str]:
     """Field names allowed where ``loc`` points (for did-you-mean on unknown keys)."""
     current: type[BaseModel] | None = ExerciseSpec
+    dict_key_next = False
     for part in loc[:-1]:
         if isinstance(part, int) or current is None:
             continue
+        if dict_key_next:  # a key of a dict field, such as a metric's name
+            dict_key_next = False
+            continue
         field = current.model_fields.get(str(part))
         if field is None:
-            continue  # a key of a dict field, such as a metric's name
+            continue
+        dict_key_next = getattr(field.annotation, "__origin__", None) is dict
         current = _model_in(field.annotation)
     return list(current.model_fields) if current is not None else []
 
@@ -102,6 +107,7 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
             msg += suggest(str(err["input"]), options)
         else:
             msg = err["msg"].removeprefix("Value error, ")
+            msg = msg[:1].lower() + msg[1:]
         lines.append(f"{path}: {field}: {msg}")
     return "\n".join(lines)
 

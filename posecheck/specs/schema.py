@@ -51,7 +51,7 @@ def check_joint_ref(ref: str) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class MetricSpec(_Strict):
@@ -77,7 +77,7 @@ class MetricSpec(_Strict):
     def _arity(self) -> MetricSpec:
         n, meaning = METRIC_ARITY[self.kind]
         if len(self.joints) != n:
-            raise ValueError(f"a {self.kind!r} metric takes {n} joints {meaning}; got {len(self.joints)}")
+            raise ValueError(f"{self.kind!r} metrics take {n} joints {meaning}; got {len(self.joints)}")
         if self.kind == "tilt" and self.reference is None:
             raise ValueError("a 'tilt' metric needs reference = 'horizontal' or 'vertical'")
         if self.kind != "tilt" and self.reference is not None:

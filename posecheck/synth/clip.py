@@ -25,6 +25,8 @@ from posecheck.synth.motion import (
     FaultSpec,
     Timeline,
     build_timeline,
+    check_dosage,
+    check_faults,
     fault_def,
     make_exercise,
     parse_fault,
@@ -84,6 +86,8 @@ class SynthRequest:
             if not 0.0 < spec.magnitude_deg <= fdef.maximum:
                 raise ValueError(f"{spec.name} magnitude must be in (0, {fdef.maximum:g}] degrees")
         object.__setattr__(self, "faults", specs)
+        check_dosage(self.reps, self.hold_s, self.tempo_s)
+        check_faults(self.exercise, self.reps, self.hold_s, specs)
         object.__setattr__(self, "size", tuple(int(v) for v in self.size))
         if self.view is not None and self.view not in VIEWS:
             raise ValueError(f"unknown view {self.view!r}{_suggest(self.view, list(VIEWS))}; "
@@ -217,7 +221,7 @@ def plan_clip(req: SynthRequest) -> ClipPlan:
             cache[key] = (pose, met, kin)
         pose, met, kin = cache[key]
         poses.append(pose)
-        metrics.append(dict(met, progress=p))
+        metrics.append({**{k: float(v) for k, v in met.items()}, "progress": float(p)})
         states.append((p, side, rep))
         joints[k] = kin.landmarks
         if k % 3 == 0 or k == n - 1:

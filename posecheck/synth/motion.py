@@ -851,6 +851,53 @@ def _window_weight(t: float, a: float, b: float, position: tuple[float, float]) 
     return 1.0
 
 
+def check_dosage(reps: int, hold_s: float, tempo_s: float | None) -> None:
+    """Refuse rep counts, hold lengths and tempos outside what the scripts are made for."""
+    if not 1 <= reps <= 200:
+        raise ValueError(f"reps must be between 1 and 200, got {reps}")
+    if not 0.5 <= hold_s <= 600.0:
+        raise ValueError(f"hold_s must be between 0.5 and 600 seconds, got {hold_s}")
+    if tempo_s is not None and not 1.0 <= tempo_s <= 20.0:
+        raise ValueError(f"tempo_s must be between 1 and 20 seconds, got {tempo_s}")
+
+
+def check_faults(exercise: str, reps: int, hold_s: float, faults: tuple[FaultSpec, ...]) -> None:
+    """Refuse fault lists that cannot be shown: wrong limiter for the exercise's mode, reps or
+    windows outside the clip, or two faults on one body part at the same time."""
+    mode = EXERCISES[exercise].mode
+    for spec in faults:
+        fault_def(exercise, spec.name)
+        if mode == "reps" and spec.window_s is not None:
+            raise ValueError(f"{spec.name}: {exercise} is a rep exercise; limit faults with @reps=..., not @t=...")
+        if mode == "hold" and spec.reps is not None:
+            raise ValueError(f"{spec.name}: {exercise} is a hold; limit faults with @t=start-end, not @reps=...")
+        if spec.reps is not None and spec.reps[-1] > reps:
+            raise ValueError(f"{spec.name}: rep {spec.reps[-1]} does not exist (the clip has {reps} reps)")
+        if spec.window_s is not None:
+            lo, hi = spec.window_s
+            if hi > hold_s + 1e-9:
+                raise ValueError(f"{spec.name}: window {lo:g}-{hi:g} s ends after the {hold_s:g} s hold")
+            if lo > 1e-9 and hi < hold_s - 1e-9 and hi - lo < FAULT_RAMP_S:
+                raise ValueError(f"{spec.name}: a window shorter than {FAULT_RAMP_S} s cannot be shown")
+    for i, f1 in enumerate(faults):
+        for f2 in faults[i + 1:]:
+            same = f1.name == f2.name or FAULTS[exercise][f1.name].channel == FAULTS[exercise][f2.name].channel
+            if not same:
+                continue
+            if mode == "reps":
+                r1 = set(f1.reps) if f1.reps is not None else set(range(1, reps + 1))
+                r2 = set(f2.reps) if f2.reps is not None else set(range(1, reps + 1))
+                clash = bool(r1 & r2)
+            else:
+                a1, b1 = f1.window_s or (0.0, hold_s)
+                a2, b2 = f2.window_s or (0.0, hold_s)
+                clash = a1 < b2 + FAULT_RAMP_S and a2 < b1 + FAULT_RAMP_S
+            if clash:
+                what = "given twice" if f1.name == f2.name else f"and {f2.name} act on the same body part and"
+                raise ValueError(f"fault {f1.name} {what} overlap; give them different "
+                                 f"{'reps' if mode == 'reps' else 'time windows (at least ' + str(FAULT_RAMP_S) + ' s apart)'}")
+
+
 def build_timeline(
     exercise: Exercise,
     reps: int,
@@ -862,34 +909,17 @@ def build_timeline(
     seed: int,
 ) -> Timeline:
     """Lay out rests, reps (or lift, hold, lower) and fault windows for one clip."""
-    for spec in faults:
-        fault_def(exercise.name, spec.name)
+    check_dosage(reps, hold_s, tempo_s)
+    check_faults(exercise.name, reps, hold_s, faults)
     if exercise.mode == "reps":
         return _rep_timeline(exercise, reps, faults, tempo_s, lead_s, seed)
     return _hold_timeline(exercise, hold_s, faults, tempo_s, lead_s)
 
 
-def _check_channels(exercise: str, active: list[tuple[str, float, float]]) -> None:
-    for i, (n1, a1, b1) in enumerate(active):
-        for n2, a2, b2 in active[i + 1:]:
-            if n1 != n2 and FAULTS[exercise][n1].channel == FAULTS[exercise][n2].channel and a1 < b2 and a2 < b1:
-                raise ValueError(f"faults {n1} and {n2} act on the same body part and overlap; "
-                                 f"give them different reps or time windows")
-
-
 def _rep_timeline(ex, reps, faults, tempo_s, lead_s, seed) -> Timeline:
-    if not 1 <= reps <= 200:
-        raise ValueError(f"reps must be between 1 and 200, got {reps}")
     base = np.array(ex.phases, float)
     if tempo_s is not None:
-        if not 1.0 <= tempo_s <= 20.0:
-            raise ValueError(f"tempo_s must be between 1 and 20 seconds per rep, got {tempo_s}")
         base = base * (tempo_s / base.sum())
-    for spec in faults:
-        if spec.window_s is not None:
-            raise ValueError(f"{spec.name}: {ex.name} is a rep exercise; limit faults with @reps=..., not @t=...")
-        if spec.reps is not None and spec.reps[-1] > reps:
-            raise ValueError(f"{spec.name}: rep {spec.reps[-1]} does not exist (the clip has {reps} reps)")
     rng = np.random.default_rng([seed, 7])
     jitter = 1.0 + TEMPO_JITTER * rng.uniform(-1.0, 1.0, size=reps)
     sides = ex.rep_sides(reps)
@@ -901,14 +931,11 @@ def _rep_timeline(ex, reps, faults, tempo_s, lead_s, seed) -> Timeline:
         amounts: dict[str, float] = {}
         for spec in faults:
             if spec.reps is None or (i + 1) in spec.reps:
-                if spec.name in amounts:
-                    raise ValueError(f"fault {spec.name} given twice for rep {i + 1}")
                 amounts[spec.name] = spec.magnitude_deg
         is_last = i == reps - 1
         rep = Rep(i + 1, t, t + go, t + go + peak, t + go + peak + back,
                   t + go + peak + back + (0.0 if is_last else rest), sides[i], amounts)
         lo, hi = rep.peak_window
-        _check_channels(ex.name, [(n, lo, hi) for n in amounts])
         for name in sorted(amounts):
             windows.append(FaultWindow(name, amounts[name], lo, hi, rep.index))
         out.append(rep)
@@ -918,8 +945,6 @@ def _rep_timeline(ex, reps, faults, tempo_s, lead_s, seed) -> Timeline:
 
 
 def _hold_timeline(ex, hold_s, faults, tempo_s, lead_s) -> Timeline:
-    if not 0.5 <= hold_s <= 600.0:
-        raise ValueError(f"hold_s must be between 0.5 and 600 seconds, got {hold_s}")
     lift_s, lower_s = ex.phases
     if tempo_s is not None:
         lift_s = lower_s = min(3.0, max(0.5, tempo_s / 3.0))
@@ -929,20 +954,9 @@ def _hold_timeline(ex, hold_s, faults, tempo_s, lead_s) -> Timeline:
     specs: list[tuple[FaultSpec, float, float]] = []
     windows: list[FaultWindow] = []
     for spec in faults:
-        if spec.reps is not None:
-            raise ValueError(f"{spec.name}: {ex.name} is a hold; limit faults with @t=start-end, not @reps=...")
         lo, hi = spec.window_s if spec.window_s is not None else (0.0, hold_s)
-        if hi > hold_s + 1e-9:
-            raise ValueError(f"{spec.name}: window {lo:g}-{hi:g} s ends after the {hold_s:g} s hold")
         a, b = position[0] + lo, position[0] + hi
-        if a > position[0] + 1e-9 and b < position[1] - 1e-9 and b - a < FAULT_RAMP_S:
-            raise ValueError(f"{spec.name}: window shorter than {FAULT_RAMP_S} s cannot be shown")
         specs.append((spec, a, b))
         windows.append(FaultWindow(spec.name, spec.magnitude_deg, a, b, None))
-    _check_channels(ex.name, [(s.name, a, b) for s, a, b in specs])
-    for i, (s1, a1, b1) in enumerate(specs):
-        for s2, a2, b2 in specs[i + 1:]:
-            if s1.name == s2.name and a1 < b2 + FAULT_RAMP_S and a2 < b1 + FAULT_RAMP_S:
-                raise ValueError(f"fault {s1.name} windows overlap or touch; merge them")
     windows.sort(key=lambda w: (w.from_s, w.name))
     return Timeline(ex.name, "hold", lower[1] + lead_s, [], position, lift, lower, windows, specs)

@@ -477,7 +477,7 @@ def torso_shapes(body: Body, root: np.ndarray, rp: np.ndarray, waist: np.ndarray
     sw = body.shoulder_half_width
     girdle = tuple(waist + rc @ np.array([s * 0.72 * sw, upper - 0.006 * h, -0.012 * h]) for s in (1.0, -1.0))
     return [
-        (root + rp @ np.array([0.0, 0.012 * h, 0.0]), rp,
+        (root + rp @ np.array([0.0, 0.012 * h, 0.008 * h]), rp,
          np.array([body.hip_half_width + 0.036 * r, 0.07 * h, 0.056 * r]), "bottoms", "bottoms", 2.0),
         (waist + rc @ np.array([0.0, -0.012 * h, 0.0]), rc,
          np.array([0.074 * r, 0.085 * h, 0.05 * r]), "bottoms", "shirt", -0.5),

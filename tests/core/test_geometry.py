@@ -76,7 +76,8 @@ def test_tilt_deg_known_values(a, b, reference, expected):
 def test_tilt_deg_3d_depth_counts_as_horizontal_but_2d_ignores_it():
     # A segment pointing straight at the camera in 3D is horizontal; its 2D projection
     # (x, y only) of a mostly-vertical segment is not.
-    assert g.tilt_deg(P([0.0, 0.0, 0.0]), P([0.0, 0.1, 1.0]), "horizontal") == pytest.approx(math.degrees(math.atan(0.1)))
+    expected = math.degrees(math.atan(0.1))
+    assert g.tilt_deg(P([0.0, 0.0, 0.0]), P([0.0, 0.1, 1.0]), "horizontal") == pytest.approx(expected)
     assert g.tilt_deg(P([0.0, 0.0]), P([0.0, 0.1]), "horizontal") == pytest.approx(90.0)
 
 

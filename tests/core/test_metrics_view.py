@@ -87,7 +87,8 @@ def test_height_diff_metric_is_in_torso_lengths():
 
 
 def test_distance_ratio_and_segment_angle_metrics():
-    frame = pose_frame(0.0, {"shoulder": (0.0, 0.0), "hip": (0.0, 100.0), "knee": (50.0, 100.0), "ankle": (50.0, 200.0)})
+    joints = {"shoulder": (0.0, 0.0), "hip": (0.0, 100.0), "knee": (50.0, 100.0), "ankle": (50.0, 200.0)}
+    frame = pose_frame(0.0, joints)
     ratio = metric(kind="distance_ratio", joints=["side_hip", "side_knee", "side_shoulder", "side_hip"])
     assert ratio.evaluate(frame, "left", 0.5) == pytest.approx(0.5)
     seg = metric(kind="segment_angle", joints=["side_shoulder", "side_hip", "side_knee", "side_ankle"])

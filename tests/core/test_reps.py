@@ -119,7 +119,8 @@ def test_jitter_spike_across_peak_shorter_than_min_phase_is_not_a_rep():
 def test_reps_shorter_than_min_rep_s_are_rejected():
     t = times(8.0, FPS)
     # a 0.6 s twitch and a 1.6 s rep
-    v = rep_signal(t, 125.0, [175.0], rep_s=0.6, start_s=1.0) + rep_signal(t, 125.0, [175.0], rep_s=1.6, start_s=4.0) - 125.0
+    twitch = rep_signal(t, 125.0, [175.0], rep_s=0.6, start_s=1.0)
+    v = twitch + rep_signal(t, 125.0, [175.0], rep_s=1.6, start_s=4.0) - 125.0
     c = bridge_counter(min_phase_s=0.1, min_rep_s=0.8)
     feed(c, t, v)
     assert c.count == 1
@@ -216,12 +217,6 @@ def test_peak_s_is_the_extreme_of_an_asymmetric_rep():
     assert c.reps[0].peak_s == pytest.approx(3.0, abs=DT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reps.py RepCounter.update REST branch calls _enter_peak(self._candidate_since, value, ...): "
-    "samples during the min_phase_s debounce are never compared, so an extreme reached within "
-    "min_phase_s of crossing the peak threshold is lost and peak_s is the crossing time",
-)
 def test_peak_s_when_the_extreme_comes_right_after_crossing_the_peak_threshold():
     # squat: fast drop to the bottom (80 deg at t=1.1 s), then a slow rise back up
     t = np.round(times(5.0, FPS), 9)
