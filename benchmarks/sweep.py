@@ -24,7 +24,7 @@ from posecheck.specs.loader import load_spec
 from posecheck.specs.schema import ExerciseSpec
 
 
-def with_value(spec: ExerciseSpec, dotted: str, value: float) -> ExerciseSpec:
+def with_value(spec: ExerciseSpec, dotted: str, value: float | str) -> ExerciseSpec:
     """A copy of ``spec`` with one setting changed, e.g. ``reps.rest`` or ``cues.hips_sagging.min``
     or ``hold.require.trunk_tilt.enter``."""
     data = spec.model_dump()
@@ -40,10 +40,17 @@ def with_value(spec: ExerciseSpec, dotted: str, value: float) -> ExerciseSpec:
     return ExerciseSpec.model_validate(data)
 
 
+def _value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("exercise")
-    ap.add_argument("settings", nargs="*", help="dotted.path=v1,v2,... (each a float)")
+    ap.add_argument("settings", nargs="*", help="dotted.path=v1,v2,... (numbers, or words such as image,world)")
     ap.add_argument("--clips", default=os.environ.get("POSECHECK_CLIPS", "../shared/clips"))
     ap.add_argument("--labels", default=None)
     ap.add_argument("--trace-cache", default=".cache/traces")
@@ -56,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     vocab = {f.fault for lab in labels for f in lab.faults}
     runnable, _ = plan_batch(args.clips, labels, args.min_confidence, [args.exercise])
     base = load_spec(args.exercise)
-    grid = [(s.split("=")[0], [float(v) for v in s.split("=")[1].split(",")]) for s in args.settings]
+    grid = [(s.split("=")[0], [_value(v) for v in s.split("=")[1].split(",")]) for s in args.settings]
     names = [g[0] for g in grid]
     print(f"{len(runnable)} clips of {args.exercise}; sweeping {', '.join(names) or '(nothing: current spec)'}")
     print(" ".join(f"{n:>22}" for n in names) + "   clips  reps  hold  faults  clean  failing")
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         clean = [r for r in rows if not r.label.faults]
         failing = [r.label.file.removesuffix(".mp4") for r in rows if r.status != "pass"]
         print(
-            " ".join(f"{v:>22g}" for v in values)
+            " ".join(f"{v:>22}" for v in values)
             + f"   {sum(r.status == 'pass' for r in rows):>2}/{len(rows):<2}"
             + f"  {sum(bool(r.reps_ok) for r in reps)}/{len(reps)}"
             + f"  {sum(bool(r.hold_ok) for r in holds)}/{len(holds)}"

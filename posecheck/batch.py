@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from posecheck.errors import LabelsError, PosecheckError, UsageError
@@ -298,7 +297,3 @@ def summarize(scores: list[ClipScore]) -> dict[str, Any]:
         "reps_within_tolerance": [sum(bool(s.reps_ok) for s in rep_rows), len(rep_rows)],
         "holds_within_tolerance": [sum(bool(s.hold_ok) for s in hold_rows), len(hold_rows)],
     }
-
-
-def mean_abs(values: list[float]) -> float:
-    return float(np.mean(np.abs(values))) if values else 0.0

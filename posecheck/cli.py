@@ -207,6 +207,63 @@ def batch(
         raise typer.Exit(EXIT_EXPECTATIONS_FAILED)
 
 
+@app.command()
+def synth(
+    exercise: Annotated[str, typer.Argument(help="glute_bridge, bird_dog, forearm_plank, side_plank or squat")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output .mp4")],
+    reps: Annotated[int, typer.Option("--reps", help="reps (rep exercises)")] = 5,
+    hold: Annotated[float, typer.Option("--hold", help="seconds in the held position (holds)")] = 10.0,
+    fault: Annotated[Optional[list[str]], typer.Option("--fault", help="name:degrees[@reps=1,3][@t=2-6], repeatable")] = None,
+    view: Annotated[Optional[str], typer.Option("--view", help="side, front, oblique, rear, side_right, oblique_right")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="everything random is drawn from this")] = 0,
+    vary: Annotated[bool, typer.Option("--vary", help="draw subject (build, skin tone, clothes) and room from the seed")] = False,
+    fps: Annotated[float, typer.Option("--fps")] = 24.0,
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="add the clip's expectations to this labels file")] = None,
+) -> None:
+    """Render a synthetic clip with exact ground truth (reps, hold, injected faults) to test specs."""
+    from posecheck.errors import UsageError
+    from posecheck.io.video import check_writable
+    from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest, write_clip
+    from posecheck.synth.clip import add_to_labels
+
+    try:
+        check_writable(out)
+        if labels is not None:
+            check_writable(labels)
+        try:
+            request = SynthRequest(
+                exercise, reps=reps, hold_s=hold, faults=tuple(fault or ()), view=view, seed=seed, fps=fps,
+                subject=SubjectOptions.sample(seed) if vary else SubjectOptions(),
+                scene=SceneOptions.sample(seed) if vary else SceneOptions(),
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        entry = write_clip(request, out)
+        if labels is not None:
+            add_to_labels(labels, entry)
+    except PosecheckError as exc:
+        raise _fail(exc) from None
+    typer.echo(json.dumps(entry, indent=1))
+
+
+@app.command()
+def samples(
+    out: Annotated[Path, typer.Option("--out", help="folder to (re)write")] = Path("sample_videos"),
+    only: Annotated[Optional[list[str]], typer.Option("--only", help="just this sample (repeatable)")] = None,
+) -> None:
+    """Regenerate the curated sample clips and their labels.json (deterministic)."""
+    from posecheck.errors import UsageError
+    from posecheck.synth.samples import SAMPLES, regenerate
+
+    names = [s.name for s in SAMPLES]
+    for name in only or []:
+        if name not in names:
+            from posecheck.pose.landmarks import suggest
+
+            raise _fail(UsageError(f"unknown sample {name!r}{suggest(name, names)}; samples: {', '.join(names)}"))
+    regenerate(out, only, on_clip=lambda s, e: typer.echo(f"wrote {out / (s.name + '.mp4')}"))
+
+
 @specs_app.command("list")
 def specs_list() -> None:
     """List the exercise specs found, with mode, views and where they come from."""

@@ -43,7 +43,7 @@ def clean_mask(mask: np.ndarray, t: np.ndarray, min_on_s: float = 0.0, max_gap_s
     dur = frame_durations(t)
     if max_gap_s > 0:
         on = runs(mask)
-        for (a0, a1), (b0, _) in zip(on, on[1:], strict=False):
+        for (_, a1), (b0, _) in zip(on, on[1:], strict=False):
             if t[b0] - (t[a1 - 1] + dur[a1 - 1]) < max_gap_s:
                 mask[a1:b0] = True
     if min_on_s > 0:

@@ -103,7 +103,7 @@ def resolve_model(model: str | os.PathLike[str] | None = None, allow_download: b
             raise ModelError(
                 f"model file not found: {path} (pass --model lite|full|heavy or a path to a .task bundle)"
             )
-        for name, (filename, size, digest) in OFFICIAL_MODELS.items():
+        for name, (filename, _, _) in OFFICIAL_MODELS.items():
             if path.name == filename:
                 return _verified(name, path)
         _check_bundle(path)

@@ -12,9 +12,9 @@ the wheel.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
+import tomllib
 from pydantic import BaseModel, ValidationError
 
 from posecheck.errors import SpecError, UnknownExerciseError

@@ -133,10 +133,13 @@ def make_camera(target, azimuth_deg, elevation_deg, distance_m, size, fov_deg,
 
 
 def fit_camera(points: np.ndarray, azimuth_deg: float, elevation_deg: float, size, fov_deg: float,
-               distance_m: float | None = None, fill: float = 0.8, lateral=_LATERAL, heading=_HEADING) -> Camera:
+               distance_m: float | None = None, fill: float = 0.8, lateral=_LATERAL, heading=_HEADING,
+               min_distance_m: float = 0.0) -> Camera:
     """Aim at ``points`` (every surface extreme of the clip) and, without ``distance_m``,
-    choose the distance so their projection spans ``fill`` of the frame's tighter dimension;
-    the aim point is nudged until the projection is centred."""
+    choose the distance so their projection spans ``fill`` of the frame's tighter dimension
+    (but not closer than ``min_distance_m``, which keeps head-on views of lying bodies from
+    turning into wide-angle close-ups); the aim point is nudged until the projection is
+    centred."""
     pts = np.asarray(points, float)
     target = 0.5 * (pts.min(axis=0) + pts.max(axis=0))
     dist = distance_m if distance_m is not None else 3.0
@@ -154,6 +157,6 @@ def fit_camera(points: np.ndarray, azimuth_deg: float, elevation_deg: float, siz
         target = target + shift[0] * cam.rotation[0] + shift[1] * cam.rotation[1]
         if distance_m is None:
             span = max((hi[0] - lo[0]) / w, (hi[1] - lo[1]) / h)
-            dist *= span / fill
+            dist = max(dist * span / fill, min_distance_m)
         cam = make_camera(target, azimuth_deg, elevation_deg, dist, size, fov_deg, lateral, heading)
     return cam

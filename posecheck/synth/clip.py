@@ -24,13 +24,13 @@ from posecheck.synth.motion import (
     Exercise,
     FaultSpec,
     Timeline,
+    _suggest,
     build_timeline,
     check_dosage,
     check_faults,
     fault_def,
     make_exercise,
     parse_fault,
-    _suggest,
 )
 from posecheck.synth.options import SceneOptions, SubjectOptions, from_dict
 from posecheck.synth.render import Renderer
@@ -38,6 +38,8 @@ from posecheck.synth.skeleton import LANDMARK_NAMES, Body, Pose, body_surface, f
 
 #: Camera elevation (deg) when the request does not give one.
 DEFAULT_ELEVATION = {"squat": 6.0, "glute_bridge": 12.0, "bird_dog": 12.0, "forearm_plank": 10.0, "side_plank": 8.0}
+#: The automatic camera distance is at least this many times the subject's height.
+MIN_DISTANCE_PER_M = 1.2
 #: Seconds of tolerance written into hold labels.
 HOLD_TOLERANCE_S = 0.5
 #: Bumped when a change alters the frames or labels produced for the same request.
@@ -228,7 +230,7 @@ def plan_clip(req: SynthRequest) -> ClipPlan:
             extent_pts.append(body_surface(body, kin).extremes())
     ext = np.concatenate(extent_pts)
     cam = fit_camera(ext, req.azimuth, req.elevation, req.size, req.scene.fov_deg, req.distance_m,
-                     lateral=ex.lateral, heading=ex.heading)
+                     lateral=ex.lateral, heading=ex.heading, min_distance_m=MIN_DISTANCE_PER_M * body.height)
     foot = (float(ext[:, 0].min()), float(ext[:, 2].min()), float(ext[:, 0].max()), float(ext[:, 2].max()))
     use_mat = req.scene.mat if req.scene.mat is not None else req.exercise != "squat"
     mat = _mat_rect(foot, body.height) if use_mat else None
@@ -307,6 +309,17 @@ def write_clip(req: SynthRequest, out_path: str | os.PathLike, truth_path: str |
     entry = dict(plan.labels)
     entry = {"file": os.path.basename(out_path), **{k: v for k, v in entry.items() if k != "file"}}
     return entry
+
+
+def add_to_labels(path: str | os.PathLike, entry: dict) -> None:
+    """Add ``entry`` to a labels file (``{"schema": 1, "clips": [...]}``), replacing one of the same file."""
+    import json
+    from pathlib import Path
+
+    path = Path(path)
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"schema": 1, "clips": []}
+    data["clips"] = [c for c in data.get("clips", []) if c.get("file") != entry["file"]] + [entry]
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- labels
@@ -390,10 +403,11 @@ def build_labels(plan: ClipPlan) -> dict:
         "camera_cuts": False,
         "confidence": "high",
         "notes": (f"Synthetic clip from posecheck.synth (seed {req.seed}, azimuth {req.azimuth:g} deg, "
-                  f"elevation {req.elevation:g} deg, {fps:g} fps). {timeline_text}. All times are exact "
-                  f"from the motion script: a rep peak is the middle of the rep's held extreme"
-                  + ("; fault windows span where the rep is within 10% of its extreme." if tl.mode == "reps"
-                     else "; fault windows are where the fault is at least half its magnitude.")),
+                  f"elevation {req.elevation:g} deg, {fps:g} fps). {timeline_text[0].upper() + timeline_text[1:]}. "
+                  "All times are exact from the motion script: "
+                  + ("a rep peak is the middle of the rep's held extreme; fault windows span where the rep is "
+                     "within 10% of its extreme." if tl.mode == "reps"
+                     else "fault windows are where the fault is at least half its magnitude.")),
         "duration_s": _r(dur),
         "synth": {
             "generator": "posecheck.synth",

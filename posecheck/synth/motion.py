@@ -22,12 +22,15 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from posecheck.synth.skeleton import (
-    BUILDS,
+    HAIR_CENTRE,
+    HAIR_SCALE,
+    HEAD_CENTRE,
     Body,
     Pose,
     body_surface,
@@ -109,13 +112,18 @@ class FaultSpec:
     window_s: tuple[float, float] | None = None
 
     def to_text(self) -> str:
-        """The ``name:magnitude[@...]`` form :func:`parse_fault` reads."""
-        text = f"{self.name}:{self.magnitude_deg:g}"
+        """The ``name:magnitude[@...]`` form :func:`parse_fault` reads (numbers round-trip exactly)."""
+        text = f"{self.name}:{_num(self.magnitude_deg)}"
         if self.reps is not None:
             text += "@reps=" + ",".join(str(r) for r in self.reps)
         if self.window_s is not None:
-            text += f"@t={self.window_s[0]:g}-{self.window_s[1]:g}"
+            text += f"@t={_num(self.window_s[0])}-{_num(self.window_s[1])}"
         return text
+
+
+def _num(x: float) -> str:
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _all_fault_names() -> list[str]:
@@ -253,7 +261,7 @@ def flat_hand_ext(forearm: np.ndarray, side: str, pron: float) -> float:
 # --------------------------------------------------------------------------- exercises
 
 
-class Exercise:
+class Exercise(ABC):
     """Base class: an exercise turns progress + fault amounts into a pose and truth metrics.
 
     ``phases`` are the default seconds of one rep: go, extreme, return, rest (rep
@@ -277,8 +285,11 @@ class Exercise:
         self.body = body
         self.side = side
 
+    @abstractmethod
     def pose(self, p: float, amounts: dict[str, float], side: str | None) -> tuple[Pose, dict[str, float]]:
-        raise NotImplementedError
+        """The pose at progress ``p`` (0 rest .. 1 extreme or held position) with the faults'
+        degrees in ``amounts``; ``side`` is the moving side of the rep. Also returns the
+        exercise's truth metrics (``hip_line_deg`` etc.)."""
 
     def rep_sides(self, reps: int) -> list[str | None]:
         """Moving side of each rep (None for symmetric exercises)."""
@@ -332,10 +343,10 @@ class GluteBridge(Exercise):
     """Glute bridge: supine, knees bent, feet flat; the hips rise about the shoulders.
 
     Lying along z with the feet toward +z (so the subject's left is +x); the "front" camera
-    is at the head end (-z). The shoulders stay
-    on the floor and the feet stay planted; the hip lift is solved so that the hip flexion
-    (= the bend of the shoulder-hip-knee chain) reaches its target: 0 (straight line) for a
-    clean top, +m for ``hips_too_low``, -m for ``lumbar_arch``. The head stays on the floor.
+    is at the head end (-z). The upper back stays on the floor and the feet stay planted;
+    the hip lift is solved so that the hip flexion (= the bend of the shoulder-hip-knee
+    chain) reaches its target: 0 (straight line) for a clean top, +m for ``hips_too_low``,
+    -m for ``lumbar_arch``. The head rests on the floor (the neck flexes as the hips rise).
     """
 
     name = "glute_bridge"
@@ -409,8 +420,7 @@ class GluteBridge(Exercise):
         target = _lerp(self.hf_rest, top, p)
         theta = _solve(lambda t: self._geom(t)[2] - target, self.theta_rest - 1e-9, self.theta_max)
         h2, k2, hip_flex = self._geom(theta)
-        w = lambda v2: np.array([0.0, v2[1], v2[0]])  # noqa: E731
-        hip, knee, ankle = w(h2), w(k2), w(self.a2)
+        hip, knee, ankle = (np.array([0.0, v[1], v[0]]) for v in (h2, k2, self.a2))
         ys = self._back_y(theta)
         sup = np.array([0.0, ys, 0.0]) - hip
         rp = frame_from_axes(_X, sup)
@@ -448,11 +458,11 @@ class GluteBridge(Exercise):
         """
         b, h = self.body, self.body.height
         neck = root + rc @ np.array([0.0, b.trunk_length + b.neck_length, 0.0])
-        v = np.array([0.0, 0.061 * h, -0.001 * h])
+        v = (np.array(HEAD_CENTRE) + np.array(HAIR_CENTRE)) * h
         big_a = rc[1, 1] * v[1] + rc[1, 2] * v[2]
         big_b = rc[1, 2] * v[1] - rc[1, 1] * v[2]
         amp, phi = math.hypot(big_a, big_b), math.atan2(big_b, big_a)
-        ratio = (1.04 * b.head_radius - neck[1] - rc[1, 0] * v[0]) / amp
+        ratio = (HAIR_SCALE * b.head_radius - neck[1] - rc[1, 0] * v[0]) / amp
         nf = phi - math.acos(min(1.0, max(-1.0, ratio)))
         return min(math.degrees(nf), 85.0)
 
@@ -814,8 +824,9 @@ class Timeline:
             for rep in self.reps:
                 if rep.t0 <= t < rep.t4:
                     return rep.progress(t), rep.side, dict(rep.amounts), rep.index
-            side = self.reps[0].side if self.reps and t < self.reps[0].t0 else (self.reps[-1].side if self.reps else None)
-            return 0.0, side, {}, None
+            if not self.reps:
+                return 0.0, None, {}, None
+            return 0.0, (self.reps[0] if t < self.reps[0].t0 else self.reps[-1]).side, {}, None
         lift, lower = self.lift, self.lower
         if t < lift[0] or t >= lower[1]:
             q = 0.0
@@ -894,8 +905,8 @@ def check_faults(exercise: str, reps: int, hold_s: float, faults: tuple[FaultSpe
                 clash = a1 < b2 + FAULT_RAMP_S and a2 < b1 + FAULT_RAMP_S
             if clash:
                 what = "given twice" if f1.name == f2.name else f"and {f2.name} act on the same body part and"
-                raise ValueError(f"fault {f1.name} {what} overlap; give them different "
-                                 f"{'reps' if mode == 'reps' else 'time windows (at least ' + str(FAULT_RAMP_S) + ' s apart)'}")
+                apart = "reps" if mode == "reps" else f"time windows (at least {FAULT_RAMP_S} s apart)"
+                raise ValueError(f"fault {f1.name} {what} overlap; give them different {apart}")
 
 
 def build_timeline(

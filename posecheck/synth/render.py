@@ -172,7 +172,8 @@ class Renderer:
         shade = tone * (1.0 + grain)
         shade = np.where((seam < 0.0025) | (seam_l < 0.002), shade * 0.55, shade)
         dist = np.hypot(px - centre[0], pz - centre[2])
-        light_floor = (sc.ambient + sc.light_intensity * max(float(key[1]), 0.0)) * (1.0 - 0.22 * np.clip(dist / 4.5, 0, 1))
+        falloff = 1.0 - 0.22 * np.clip(dist / 4.5, 0, 1)
+        light_floor = (sc.ambient + sc.light_intensity * max(float(key[1]), 0.0)) * falloff
         floor_rgb = _bgr(FLOORS[sc.floor])
         floor_col = floor_rgb[None, None, :] * (shade * light_floor)[..., None]
         if mat is not None:

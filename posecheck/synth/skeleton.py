@@ -34,42 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: MediaPipe BlazePose landmark names, in model output order.
-LANDMARK_NAMES: tuple[str, ...] = (
-    "nose",
-    "left_eye_inner",
-    "left_eye",
-    "left_eye_outer",
-    "right_eye_inner",
-    "right_eye",
-    "right_eye_outer",
-    "left_ear",
-    "right_ear",
-    "mouth_left",
-    "mouth_right",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_pinky",
-    "right_pinky",
-    "left_index",
-    "right_index",
-    "left_thumb",
-    "right_thumb",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-    "left_heel",
-    "right_heel",
-    "left_foot_index",
-    "right_foot_index",
-)
+from posecheck.pose.landmarks import JOINT_NAMES
+
+#: The pose contract's joint names, in MediaPipe's output order.
+LANDMARK_NAMES: tuple[str, ...] = JOINT_NAMES
 LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
 _SIDED = (
@@ -169,6 +137,8 @@ class Body:
     def _w(self) -> float:
         return self.height * BUILDS[self.build][1]
 
+    # Metres, as fractions of height; flesh radii follow the build's radius factor (_r), the
+    # shoulder and hip widths its width factor (_w), limb lengths the leg/arm scales.
     hip_half_width = property(lambda s: 0.05 * s._w)
     shoulder_half_width = property(lambda s: 0.098 * s._w)
     trunk_length = property(lambda s: 0.29 * s.height)
@@ -237,6 +207,13 @@ class Kinematics:
         return 0.5 * (self.lm(f"left_{joint}") + self.lm(f"right_{joint}"))
 
 
+#: Head centre relative to the top of the neck, and the hair sphere's centre relative to the
+#: head centre, in head-frame fractions of height; the hair sphere is ``HAIR_SCALE`` times
+#: the head radius. (Floor exercises rest the head on the floor through these.)
+HEAD_CENTRE = (0.0, 0.052, 0.008)
+HAIR_CENTRE = (0.0, 0.009, -0.009)
+HAIR_SCALE = 1.04
+
 #: Hand surface points (hand-frame y, z as fractions of the hand length): wrist, knuckle and
 #: fingertip on the index (i) and pinky (p) sides.
 _HAND_POINTS = {
@@ -269,7 +246,7 @@ def forward(body: Body, pose: Pose) -> Kinematics:
     mid_sh = waist + rc @ np.array([0.0, upper, 0.0])
     neck = mid_sh + rc @ np.array([0.0, body.neck_length, 0.0])
     rh = rc @ rot_x(a("neck_flex")) @ rot_z(-a("neck_side")) @ rot_y(a("neck_rot"))
-    head = neck + rh @ np.array([0.0, 0.052 * h, 0.008 * h])
+    head = neck + rh @ (np.array(HEAD_CENTRE) * h)
     pts.update(waist=waist, mid_shoulder=mid_sh, neck=neck, head=head)
     frames.update(chest=rc, head=rh)
 
@@ -477,7 +454,7 @@ def torso_shapes(body: Body, root: np.ndarray, rp: np.ndarray, waist: np.ndarray
     sw = body.shoulder_half_width
     girdle = tuple(waist + rc @ np.array([s * 0.72 * sw, upper - 0.006 * h, -0.012 * h]) for s in (1.0, -1.0))
     return [
-        (root + rp @ np.array([0.0, 0.012 * h, 0.008 * h]), rp,
+        (root + rp @ np.array([0.0, 0.012 * h, 0.004 * h]), rp,
          np.array([body.hip_half_width + 0.036 * r, 0.07 * h, 0.056 * r]), "bottoms", "bottoms", 2.0),
         (waist + rc @ np.array([0.0, -0.012 * h, 0.0]), rc,
          np.array([0.074 * r, 0.085 * h, 0.05 * r]), "bottoms", "shirt", -0.5),
@@ -550,12 +527,12 @@ def body_surface(body: Body, kin: Kinematics) -> Surface:
 
     add(head, head, hr, hr, "skin")
     add(on_head(0.0, -0.012, 0.012), p["chin"], 0.04 * h, 0.022 * h, "skin")
-    hair_c = on_head(0.0, 0.009, -0.009)
+    hair_c = on_head(*HAIR_CENTRE)
     if body.hair_style == "buzz":
         add(hair_c - rh @ np.array([0.0, 0.004 * h, -0.004 * h]), hair_c - rh @ np.array([0.0, 0.004 * h, -0.004 * h]),
             hr * 1.005, hr * 1.005, "hair")
     else:
-        add(hair_c, hair_c, hr * 1.04, hr * 1.04, "hair")
+        add(hair_c, hair_c, hr * HAIR_SCALE, hr * HAIR_SCALE, "hair")
     if body.hair_style == "ponytail":
         add(on_head(0.0, 0.02, -0.045), on_head(0.0, -0.07, -0.07), 0.017 * h, 0.01 * h, "hair")
     elif body.hair_style == "bun":

@@ -1,0 +1,63 @@
+"""sample_videos/: the clips posecheck rendered itself, and the README's first example on one of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from posecheck.analyze import analyze_video
+from posecheck.specs.loader import load_spec
+from posecheck.synth.samples import SAMPLES, regenerate
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
+LABELS = json.loads((SAMPLE_DIR / "labels.json").read_text())
+
+
+def test_every_sample_is_committed_and_labelled():
+    assert [c["file"] for c in LABELS["clips"]] == [f"{s.name}.mp4" for s in SAMPLES]
+    assert all((SAMPLE_DIR / c["file"]).is_file() for c in LABELS["clips"])
+    total = sum((SAMPLE_DIR / c["file"]).stat().st_size for c in LABELS["clips"])
+    assert total <= 25 * 1024 * 1024
+
+
+def test_regenerating_a_sample_is_byte_identical(tmp_path: Path):
+    """Same seed, same library versions: same bytes. Otherwise say what differs."""
+    name = "squat_clean_side"
+    regenerate(tmp_path, only=[name])
+    fresh = (tmp_path / f"{name}.mp4").read_bytes()
+    committed = (SAMPLE_DIR / f"{name}.mp4").read_bytes()
+    if fresh != committed:
+        recorded = next(c for c in LABELS["clips"] if c["file"] == f"{name}.mp4")["synth"]["versions"]
+        now = {"numpy": np.__version__, "opencv": cv2.__version__}
+        a, b = cv2.VideoCapture(str(tmp_path / f"{name}.mp4")), cv2.VideoCapture(str(SAMPLE_DIR / f"{name}.mp4"))
+        first_diff = None
+        for i in range(1000):
+            ok_a, fa = a.read()
+            ok_b, fb = b.read()
+            if not (ok_a and ok_b):
+                break
+            if not np.array_equal(fa, fb):
+                first_diff = i
+                break
+        pytest.fail(
+            f"{name}.mp4 differs from the committed file (sha256 {hashlib.sha256(fresh).hexdigest()[:12]} vs "
+            f"{hashlib.sha256(committed).hexdigest()[:12]}); first differing frame: {first_diff}; "
+            f"library versions recorded {recorded}, now {now}"
+        )
+    fresh_labels = json.loads((tmp_path / "labels.json").read_text())["clips"][0]
+    committed_labels = next(c for c in LABELS["clips"] if c["file"] == f"{name}.mp4")
+    assert fresh_labels == committed_labels
+
+
+@pytest.mark.real_model
+def test_readme_first_example():
+    report = analyze_video(SAMPLE_DIR / "squat_clean_side.mp4", load_spec("squat"))
+    assert report.reps_total == 3
+    assert [i["failed_cues"] for i in report.data["reps"]["items"]] == [[], [], []]
+    expected_peaks = next(c for c in LABELS["clips"] if c["file"] == "squat_clean_side.mp4")["rep_peaks_s"]
+    assert [i["peak_s"] for i in report.data["reps"]["items"]] == pytest.approx(expected_peaks, abs=0.4)
