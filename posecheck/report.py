@@ -74,6 +74,7 @@ def build_report(
         reps = {
             "total": len(result.reps),
             "partial": len(result.partial_reps),
+            "partial_by_cut": {cut: sum(r.partial == cut for r in result.partial_reps) for cut in ("start", "end", "lost")},
             "rejected_short": result.rejected_reps,
             "per_side": result.per_side,
             "items": [_rep_item(i + 1, r, result.rep_failed_cues(r)) for i, r in enumerate(result.reps)],

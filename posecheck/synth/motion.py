@@ -36,8 +36,12 @@ from posecheck.synth.skeleton import (
     body_surface,
     forward,
     frame_from_axes,
+    angle_deg,
+    elevation_deg,
     hinge_x,
+    leg_angles,
     limb_angles,
+    line_offset_deg,
     rot_x,
     rot_y,
     rot_z,
@@ -238,6 +242,7 @@ def _unit(v) -> np.ndarray:
 
 
 _X = np.array([1.0, 0.0, 0.0])
+_UP = np.array([0.0, 1.0, 0.0])
 _SIDES = ("left", "right")
 
 
@@ -256,6 +261,38 @@ def flat_hand_ext(forearm: np.ndarray, side: str, pron: float) -> float:
     m = forearm @ rot_y(-s * pron)
     a, b = (m @ np.array([1.0, 0.0, 0.0]))[1], (m @ np.array([0.0, -1.0, 0.0]))[1]
     return s * math.degrees(math.atan2(-b, a)) if abs(a) > 1e-12 else 0.0
+
+
+def _pitch(v: np.ndarray, deg: float) -> np.ndarray:
+    """``v`` turned ``deg`` degrees upward within the vertical plane that contains it."""
+    v = np.asarray(v, float)
+    horiz = math.hypot(v[0], v[2])
+    el = math.atan2(v[1], horiz) + math.radians(deg)
+    return np.array([v[0] / horiz * math.cos(el), math.sin(el), v[2] / horiz * math.cos(el)])
+
+
+def _turn_z(v: np.ndarray, deg: float) -> np.ndarray:
+    """``v`` rotated ``deg`` degrees about the world z axis (x toward y)."""
+    return rot_z(deg) @ np.asarray(v, float)
+
+
+def _mirror(v: np.ndarray) -> np.ndarray:
+    """The right-side counterpart of a left-side point of a body symmetric about x = 0."""
+    return np.array([-v[0], v[1], v[2]])
+
+
+def chain_line_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+    """Signed bend of the landmark chain a-b-c at ``b``: ``180 - angle(a, b, c)``, positive when
+    ``b`` lies above the straight line a-c (world y up). This is the truth behind every
+    ``*_line_deg`` metric: the spec's ``offset`` metrics measure the same point against the
+    same line."""
+    return line_offset_deg(a, b, c, _UP)
+
+
+def _foot_along(rsh: np.ndarray, toe_dir: np.ndarray) -> float:
+    """Ankle dorsiflexion that points the foot's toe axis along ``toe_dir`` (which must be
+    perpendicular to the shank frame's hinge axis)."""
+    return -hinge_x(rsh, (0.0, 0.0, 1.0), toe_dir)
 
 
 # --------------------------------------------------------------------------- exercises
@@ -297,45 +334,99 @@ class Exercise(ABC):
 
 
 class Squat(Exercise):
-    """Bodyweight squat to about parallel, arms rising forward on the way down.
+    """Bodyweight squat to about parallel.
 
-    Standing, facing +z; feet flat at hip width. At the clean bottom the shank leans 30 deg
-    forward, the thigh is 10 deg above horizontal (knee flexion 110) and the trunk leans 40
-    deg from vertical; all three scale with depth. ``insufficient_depth`` takes degrees off
-    the bottom knee flexion; ``excessive_forward_lean`` adds trunk lean at the bottom.
+    Standing, facing +z; feet a little wider than the hips, toes turned out
+    :attr:`TOE_OUT` deg, flat and planted; the knees track over the toes (each leg bends in
+    the plane through its ankle, its toe direction and its hip). At the clean bottom the
+    knee flexion is :attr:`KNEE` (knee angle 80 deg), the shank leans :attr:`SHANK` deg and
+    the trunk (side hip -> side shoulder landmarks) is :attr:`LEAN` deg from vertical; knee
+    flexion and shank lean scale with progress, the trunk lean goes from its standing value
+    to the bottom value. ``insufficient_depth`` m makes the bottom knee angle m deg larger
+    (the trunk lean is unchanged); ``excessive_forward_lean`` m makes the bottom trunk lean
+    m deg larger. The arms hang relaxed.
     """
 
     name = "squat"
     phases = (1.1, 0.35, 1.0, 0.45)
-    variant = "synthetic bodyweight squat, arms forward"
+    variant = "synthetic bodyweight squat, knees over turned-out toes"
     rest_text = "standing"
-    KNEE, SHANK, LEAN = 110.0, 30.0, 40.0
+    KNEE, SHANK, LEAN = 100.0, 28.0, 40.0
+    TOE_OUT = 20.0
+    STANCE = 0.02
+
+    def __init__(self, body, side="alternate"):
+        super().__init__(body, side)
+        b = body
+        self.ankle = np.array([b.hip_half_width + self.STANCE * b.height, b.ankle_height, 0.0])
+        psi = math.radians(self.TOE_OUT)
+        self.toe = np.array([math.sin(psi), 0.0, math.cos(psi)])
+        dx = b.shoulder_half_width - b.hip_half_width
+        self.lean0 = math.degrees(math.atan2(dx, b.trunk_length))
+
+    def _leg(self, kf: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """Left hip and knee for knee flexion ``kf`` with the hip ``alpha`` deg behind the ankle."""
+        b, a = self.body, self.ankle
+        d = math.sqrt(b.thigh**2 + b.shank**2 + 2.0 * b.thigh * b.shank * math.cos(math.radians(kf)))
+        r = math.sqrt(d * d - (b.hip_half_width - a[0]) ** 2)
+        al = math.radians(alpha)
+        hip = np.array([b.hip_half_width, a[1] + r * math.cos(al), -r * math.sin(al)])
+        ax1 = (hip - a) / d
+        ax2 = _unit(self.toe - np.dot(self.toe, ax1) * ax1)
+        along = (b.shank**2 - b.thigh**2 + d * d) / (2.0 * d)
+        knee = a + along * ax1 + math.sqrt(max(b.shank**2 - along * along, 0.0)) * ax2
+        return hip, knee
+
+    def _shank_lean(self, kf: float, alpha: float) -> float:
+        """Forward lean of the shank from vertical (negative = knee behind the ankle)."""
+        shank = self._leg(kf, alpha)[1] - self.ankle
+        return math.degrees(math.atan2(float(np.dot(shank, self.toe)), shank[1]))
+
+    def _trunk(self, lean: float) -> float:
+        """Pelvis pitch that tilts the side hip -> shoulder landmark line ``lean`` deg from vertical."""
+        b = self.body
+        dx, t = b.shoulder_half_width - b.hip_half_width, b.trunk_length
+        if lean <= self.lean0:
+            return 0.0
+        return _solve(lambda th: math.degrees(math.atan2(math.hypot(dx, t * math.sin(math.radians(th))),
+                                                         t * math.cos(math.radians(th)))) - lean, 0.0, 89.0)
 
     def pose(self, p, amounts, side):
         b = self.body
         knee_bottom = self.KNEE - amounts.get("insufficient_depth", 0.0)
-        d = p * knee_bottom / self.KNEE
-        phi_s, phi_t = self.SHANK * d, (self.KNEE - self.SHANK) * d
-        lean = self.LEAN * d + amounts.get("excessive_forward_lean", 0.0) * p
-        rp = rot_x(lean)
-        ang = {"neck_flex": -0.55 * lean}
+        kf = p * knee_bottom
+        phi_s = p * self.SHANK * knee_bottom / self.KNEE
+        lean = _lerp(self.lean0, self.LEAN + amounts.get("excessive_forward_lean", 0.0), p)
+        alpha = _solve(lambda al: self._shank_lean(kf, al) - phi_s, -30.0, 70.0)
+        hip, knee = self._leg(kf, alpha)
+        theta = self._trunk(lean)
+        rp = rot_x(theta)
+        root = np.array([0.0, hip[1], hip[2]])
+        ang = {"neck_flex": -0.55 * theta}
         for sd in _SIDES:
-            ang[f"{sd}_hip_flex"] = phi_t + lean
-            ang[f"{sd}_knee_flex"] = phi_t + phi_s
-            ang[f"{sd}_ankle_dorsi"] = phi_s
-            reach = math.radians(6.0 + 84.0 * min(1.0, p * 1.25))
-            flex, abd = limb_angles(rp, [_sgn(sd) * 0.06, -math.cos(reach), math.sin(reach)], sd)
-            ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": 8.0,
-                        f"{sd}_forearm_pron": 15.0})
-        pose = Pose(np.zeros(3), rp, ang)
+            m = (lambda v: v) if sd == "left" else _mirror
+            toe = m(self.toe)
+            leg = leg_angles(rp, m(hip), m(knee), m(self.ankle), sd)
+            for k, v in leg.items():
+                ang[f"{sd}_{k}"] = v
+            g = _sgn(sd)
+            rsh = rp @ rot_x(-leg["hip_flex"]) @ rot_z(g * leg["hip_abd"]) @ rot_y(g * leg["hip_rot"]) \
+                @ rot_x(leg["knee_flex"])
+            ang[f"{sd}_ankle_dorsi"] = _foot_along(rsh, toe)
+            flex, abd = limb_angles(rp, [g * 0.12, -1.0, 0.1], sd)
+            ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": 12.0 * p + 6.0,
+                        f"{sd}_forearm_pron": 10.0})
+        pose = Pose(root, rp, ang)
         kin = forward(b, pose)
-        pose.root_pos = np.array([0.0, b.ankle_height, 0.0]) - kin.mid("ankle")
+        s_l, h_l, k_l, a_l = (kin.lm(f"left_{j}") for j in ("shoulder", "hip", "knee", "ankle"))
+        trunk = s_l - h_l
         return pose, {
-            "knee_flex_deg": phi_t + phi_s,
-            "hip_flex_deg": phi_t + lean,
-            "trunk_lean_deg": lean,
-            "shank_lean_deg": phi_s,
-            "depth": d,
+            "knee_angle_deg": angle_deg(h_l, k_l, a_l),
+            "hip_angle_deg": angle_deg(s_l, h_l, k_l),
+            "trunk_lean_deg": 90.0 - elevation_deg(trunk),
+            "shank_lean_deg": 90.0 - elevation_deg(k_l - a_l),
+            "pelvis_pitch_deg": theta,
+            "depth": p * knee_bottom / self.KNEE,
         }
 
 
@@ -343,10 +434,13 @@ class GluteBridge(Exercise):
     """Glute bridge: supine, knees bent, feet flat; the hips rise about the shoulders.
 
     Lying along z with the feet toward +z (so the subject's left is +x); the "front" camera
-    is at the head end (-z). The upper back stays on the floor and the feet stay planted;
-    the hip lift is solved so that the hip flexion (= the bend of the shoulder-hip-knee
-    chain) reaches its target: 0 (straight line) for a clean top, +m for ``hips_too_low``,
-    -m for ``lumbar_arch``. The head rests on the floor (the neck flexes as the hips rise).
+    is at the head end (-z). The upper back stays on the floor and the feet stay planted.
+    Each knee is placed in the vertical plane through the same side's shoulder and hip
+    landmarks, so that side's shoulder-hip-knee chain bends only up or down; the hip lift is
+    solved so the chain's signed bend (:func:`chain_line_deg`, the truth ``hip_line_deg``)
+    reaches its target: 0 (a straight line) for a clean top, -m for ``hips_too_low`` (the
+    hip m deg below the shoulder-knee line), +m for ``lumbar_arch``. The head rests on the
+    floor (the neck flexes as the hips rise).
     """
 
     name = "glute_bridge"
@@ -359,7 +453,7 @@ class GluteBridge(Exercise):
     def __init__(self, body, side="alternate"):
         super().__init__(body, side)
         b = body
-        reach = b.trunk_length + b.thigh
+        reach = math.hypot(b.trunk_length, b.shoulder_half_width - b.hip_half_width) + b.thigh
         tilt = math.radians(self.SHIN_TILT_TOP)
         ky = b.ankle_height + b.shank * math.cos(tilt)
         theta_top = 0.4
@@ -367,14 +461,22 @@ class GluteBridge(Exercise):
             ys = self._back_y(theta_top)
             kz = math.sqrt(reach**2 - (ky - ys) ** 2)
             theta_top = math.atan2(ky - ys, kz)
-        self.a2 = np.array([kz + b.shank * math.sin(tilt), b.ankle_height])
+        self.ankle = np.array([b.hip_half_width, b.ankle_height, kz + b.shank * math.sin(tilt)])
         self.theta_rest = _solve(lambda t: self._back_y(t) + b.trunk_length * math.sin(t) - self._seat_y(t),
                                  -0.4, 0.6)
+        # Feet under the knees of the straight top (the knees converge a little toward the
+        # midline to stay in the shoulder-hip planes).
+        for _ in range(3):
+            theta = _solve(lambda t: self._geom(t)[3] - 0.0, self.theta_rest, self._reach_limit())
+            self.ankle[0] = self._geom(theta)[2][0]
+        self.theta_max = self._reach_limit()
+        self.line_rest = self._geom(self.theta_rest)[3]
+
+    def _reach_limit(self) -> float:
         th = self.theta_rest
         while self._geom(th + math.radians(0.25)) is not None and th < math.radians(80):
             th += math.radians(0.25)
-        self.theta_max = th
-        self.hf_rest = self._geom(self.theta_rest)[2]
+        return th
 
     def _frames(self, theta: float):
         sup = np.array([0.0, -math.sin(theta), -math.cos(theta)])
@@ -398,56 +500,64 @@ class GluteBridge(Exercise):
         return -(c[1] - root[1] - math.sqrt(float(np.sum((ax[1] * semi) ** 2))))
 
     def _geom(self, theta: float):
-        """(H, K, hip_flex) in the (z, y) plane for trunk angle ``theta``; None if the legs can't reach."""
+        """Left (shoulder, hip, knee, hip_line_deg) for trunk angle ``theta`` (mid-shoulder at
+        z = 0); None if the leg cannot reach the planted ankle."""
         b = self.body
-        s2 = np.array([0.0, self._back_y(theta)])
-        h2 = s2 + b.trunk_length * np.array([math.cos(theta), math.sin(theta)])
-        d_vec = self.a2 - h2
-        d = float(np.linalg.norm(d_vec))
-        if d >= b.thigh + b.shank - 1e-6:
+        s_mid = np.array([0.0, self._back_y(theta), 0.0])
+        h_mid = s_mid + b.trunk_length * np.array([0.0, math.sin(theta), math.cos(theta)])
+        sh = s_mid + np.array([b.shoulder_half_width, 0.0, 0.0])
+        hip = h_mid + np.array([b.hip_half_width, 0.0, 0.0])
+        along = _unit([hip[0] - sh[0], 0.0, hip[2] - sh[2]])
+        normal = np.cross(along, [0.0, 1.0, 0.0])
+        rel = self.ankle - hip
+        w, v, off = float(np.dot(rel, along)), float(rel[1]), float(np.dot(rel, normal))
+        d = math.hypot(w, v)
+        r2 = math.sqrt(b.shank**2 - off * off)
+        if d >= b.thigh + r2 - 1e-6 or d <= abs(b.thigh - r2):
             return None
-        along = (b.thigh**2 - b.shank**2 + d * d) / (2 * d)
-        up = math.sqrt(max(b.thigh**2 - along**2, 0.0))
-        e = d_vec / d
-        k2 = h2 + along * e + up * np.array([-e[1], e[0]])
-        inf, th = h2 - s2, k2 - h2
-        hip_flex = math.degrees(math.atan2(inf[0] * th[1] - inf[1] * th[0], float(np.dot(inf, th))))
-        return h2, k2, hip_flex
+        a = (b.thigh**2 - r2**2 + d * d) / (2 * d)
+        up = math.sqrt(max(b.thigh**2 - a * a, 0.0))
+        e = np.array([w, v]) / d
+        kw, kv = a * e + up * np.array([-e[1], e[0]])
+        knee = hip + kw * along + np.array([0.0, kv, 0.0])
+        return sh, hip, knee, chain_line_deg(sh, hip, knee)
 
     def pose(self, p, amounts, side):
         b = self.body
-        top = amounts.get("hips_too_low", 0.0) - amounts.get("lumbar_arch", 0.0)
-        target = _lerp(self.hf_rest, top, p)
-        theta = _solve(lambda t: self._geom(t)[2] - target, self.theta_rest - 1e-9, self.theta_max)
-        h2, k2, hip_flex = self._geom(theta)
-        hip, knee, ankle = (np.array([0.0, v[1], v[0]]) for v in (h2, k2, self.a2))
-        ys = self._back_y(theta)
-        sup = np.array([0.0, ys, 0.0]) - hip
-        rp = frame_from_axes(_X, sup)
+        top = amounts.get("lumbar_arch", 0.0) - amounts.get("hips_too_low", 0.0)
+        target = _lerp(self.line_rest, top, p)
+        theta = _solve(lambda t: self._geom(t)[3] - target, self.theta_rest - 1e-9, self.theta_max)
+        sh, hip, knee, line = self._geom(theta)
+        root = np.array([0.0, hip[1], hip[2]])
+        ys = sh[1]
+        rp = frame_from_axes(_X, np.array([0.0, ys, 0.0]) - root)
         ang: dict[str, float] = {}
         for sd in _SIDES:
-            flex, abd = limb_angles(rp, knee - hip, sd)
-            rth = rp @ rot_x(-flex)
-            kf = hinge_x(rth, (0, -1, 0), ankle - knee)
-            rsh = rth @ rot_x(kf)
-            ang.update({f"{sd}_hip_flex": flex, f"{sd}_knee_flex": kf,
-                        f"{sd}_ankle_dorsi": -hinge_x(rsh, (0, 0, 1), (0, 0, 1))})
+            m = (lambda v: v) if sd == "left" else _mirror
+            leg = leg_angles(rp, m(hip), m(knee), m(self.ankle), sd)
+            for k, v in leg.items():
+                ang[f"{sd}_{k}"] = v
+            g = _sgn(sd)
+            rsh = rp @ rot_x(-leg["hip_flex"]) @ rot_z(g * leg["hip_abd"]) @ rot_y(g * leg["hip_rot"]) \
+                @ rot_x(leg["knee_flex"])
+            hinge = rsh[:, 0]
+            ang[f"{sd}_ankle_dorsi"] = _foot_along(rsh, _unit(np.cross(hinge, [0.0, 1.0, 0.0])))
             drop = ys - b.hand_radius
             horiz = math.sqrt(b.arm_length**2 - drop**2)
-            arm = [_sgn(sd) * 0.2 * horiz, -drop, 0.98 * horiz]
+            arm = [g * 0.2 * horiz, -drop, 0.98 * horiz]
             flex, abd = limb_angles(rp, arm, sd)
             ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": 0.0,
                         f"{sd}_forearm_pron": 90.0})
-            rfa = rp @ rot_x(-flex) @ rot_z(_sgn(sd) * abd)
+            rfa = rp @ rot_x(-flex) @ rot_z(g * abd)
             ang[f"{sd}_wrist_ext"] = flat_hand_ext(rfa, sd, 90.0)
-        ang["neck_flex"] = self._neck_on_floor(rp, hip)
-        return Pose(hip, rp, ang), {
-            "hip_line_deg": -hip_flex,
-            "shoulder_hip_knee_deg": 180.0 - abs(hip_flex),
-            "hip_flex_deg": hip_flex,
+        ang["neck_flex"] = self._neck_on_floor(rp, root)
+        return Pose(root, rp, ang), {
+            "hip_line_deg": line,
+            "shoulder_hip_knee_deg": angle_deg(sh, hip, knee),
             "knee_flex_deg": ang["left_knee_flex"],
             "trunk_rise_deg": math.degrees(theta),
         }
+
 
     def _neck_on_floor(self, rc: np.ndarray, root: np.ndarray) -> float:
         """Neck flexion that rests the back of the head (hair) on the floor.
@@ -471,9 +581,12 @@ class ForearmPlank(Exercise):
     """Forearm plank: elbows under the shoulders, forearms flat, body straight, toes down.
 
     Prone along z, head toward +z (left = +x). The upper arms are vertical; the body pitch
-    is solved so the toes touch the floor. The hip flexion is the bend of the
-    shoulder-hip-ankle chain: 0 clean, -m for ``hips_sagging`` (hips below the line), +m for
-    ``hips_piked``. At rest the hips lie on the floor (body propped on the forearms).
+    is solved so the toes touch the floor. Each leg is straight and lies in the vertical
+    plane through the same side's shoulder and hip landmarks (the feet end up close
+    together), at the signed bend of the shoulder-hip-ankle chain (:func:`chain_line_deg`,
+    the truth ``hip_line_deg``): 0 clean, -m for ``hips_sagging`` (hip m deg below the
+    shoulder-ankle line), +m for ``hips_piked``. At rest the hips lie on the floor (body
+    propped on the forearms).
     """
 
     name = "forearm_plank"
@@ -489,51 +602,61 @@ class ForearmPlank(Exercise):
         b = body
         self.re = b.forearm_radius[0]
         self.s = np.array([0.0, self.re + b.upper_arm, 0.0])
-        self.hf_rest = _solve(lambda hf: self._trunk_low(hf), -70.0, 0.0, tol=1e-7)
+        self.line_rest = _solve(lambda line: self._trunk_low(line), -70.0, 0.0, tol=1e-7)
 
-    def _trunk_low(self, hf: float) -> float:
-        """Lowest point of the torso and thighs when the hips bend by ``hf`` (0 = hips on the floor)."""
-        pose, _ = self._pose_for(hf)
+    def _trunk_low(self, line: float) -> float:
+        """Lowest point of the torso for the chain bend ``line`` (0 = hips on the floor)."""
+        pose, _ = self._pose_for(line)
         return body_surface(self.body, forward(self.body, pose)).lowest(("torso",))
 
-    def _geom(self, hf: float):
-        """(beta, hip point, pelvis frame) with toes on the floor for hip flexion ``hf``."""
+    def _parts(self, beta: float, line: float):
+        """Mid-hip, pelvis frame and left (shoulder, hip, leg direction) for trunk pitch ``beta``."""
+        b = self.body
+        i = np.array([0.0, -math.sin(beta), -math.cos(beta)])
+        hip = self.s + b.trunk_length * i
+        rp = frame_from_axes(_X, -i)
+        sh_l = self.s + np.array([b.shoulder_half_width, 0.0, 0.0])
+        hip_l = hip + np.array([b.hip_half_width, 0.0, 0.0])
+        leg = _pitch(hip_l - sh_l, -line)
+        return hip, rp, sh_l, hip_l, leg
+
+    def _geom(self, line: float):
+        """(beta, mid-hip, pelvis frame, left shoulder, left hip, left leg direction) with the
+        toes on the floor."""
         b = self.body
         toe_local = np.array([0.0, -(b.ankle_height - b.toe_radius), b.toe_forward - b.toe_radius])
 
-        def parts(beta):
-            i = np.array([0.0, -math.sin(beta), -math.cos(beta)])
-            hip = self.s + b.trunk_length * i
-            rp = frame_from_axes(_X, -i)
-            rth = rp @ rot_x(-hf)
-            ankle = hip + rth @ np.array([0.0, -b.leg_length, 0.0])
-            toe = ankle + rth @ rot_x(-self.DORSI) @ toe_local
-            return hip, rp, toe
+        def toe_y(beta):
+            hip, rp, _, hip_l, leg = self._parts(beta, line)
+            flex, abd = limb_angles(rp, leg, "left")
+            rth = rp @ rot_x(-flex) @ rot_z(abd)
+            return (hip_l + b.leg_length * leg + rth @ rot_x(-self.DORSI) @ toe_local)[1] - b.toe_radius
 
-        beta = _solve(lambda bt: parts(bt)[2][1] - b.toe_radius, math.radians(-30), math.radians(75))
-        hip, rp, _ = parts(beta)
-        return beta, hip, rp
+        beta = _solve(toe_y, math.radians(-30), math.radians(75))
+        return (beta, *self._parts(beta, line))
 
     def pose(self, p, amounts, side):
         target = amounts.get("hips_piked", 0.0) - amounts.get("hips_sagging", 0.0)
-        return self._pose_for(_lerp(self.hf_rest, target, p))
+        return self._pose_for(_lerp(self.line_rest, target, p))
 
-    def _pose_for(self, hf: float):
+    def _pose_for(self, line: float):
         b = self.body
-        beta, hip, rp = self._geom(hf)
+        beta, hip, rp, sh_l, hip_l, leg = self._geom(line)
         slope = (self.re - b.forearm_radius[1]) / b.forearm
         ang: dict[str, float] = {"neck_flex": -8.0}
         for sd in _SIDES:
-            ang.update({f"{sd}_hip_flex": hf, f"{sd}_ankle_dorsi": self.DORSI})
+            flex, abd = limb_angles(rp, leg if sd == "left" else _mirror(leg), sd)
+            ang.update({f"{sd}_hip_flex": flex, f"{sd}_hip_abd": abd, f"{sd}_ankle_dorsi": self.DORSI})
             flex, abd = limb_angles(rp, [0.0, -1.0, 0.0], sd)
             rua = rp @ rot_x(-flex) @ rot_z(_sgn(sd) * abd)
             ef = -hinge_x(rua, (0, -1, 0), [0.0, -slope, 1.0])
             ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": ef,
                         f"{sd}_forearm_pron": 80.0})
             ang[f"{sd}_wrist_ext"] = flat_hand_ext(rua @ rot_x(-ef), sd, 80.0)
+        ankle_l = hip_l + b.leg_length * leg
         return Pose(hip, rp, ang), {
-            "hip_line_deg": hf,
-            "shoulder_hip_ankle_deg": 180.0 - abs(hf),
+            "hip_line_deg": chain_line_deg(sh_l, hip_l, ankle_l),
+            "shoulder_hip_ankle_deg": angle_deg(sh_l, hip_l, ankle_l),
             "body_pitch_deg": math.degrees(beta),
             "upper_arm_tilt_deg": 0.0,
         }
@@ -544,9 +667,12 @@ class SidePlank(Exercise):
 
     The subject lies along x with the chest facing +z, supported on the ``side`` forearm
     (default right: head toward -x). The body rise is solved so the lower ankle rests on the
-    floor. The legs bend sideways at the hips by the fault: ``hips_too_low`` (+m, V opening
-    upward), ``hips_too_high`` (-m). ``elbow_not_under_shoulder`` tilts the supporting upper
-    arm from vertical toward the head. At rest the lower hip lies on the floor.
+    floor. The legs are straight and stacked; they bend sideways at the hips so that the
+    supporting side's shoulder-hip-ankle chain (knee on it) has the signed bend
+    (:func:`chain_line_deg`, the truth ``hip_line_deg``) of the fault: 0 clean (one straight
+    line), -m for ``hips_too_low`` (hip m deg below the shoulder-ankle line, toward the
+    floor), +m for ``hips_too_high``. ``elbow_not_under_shoulder`` tilts the supporting
+    upper arm m deg from vertical toward the head. At rest the lower hip lies on the floor.
     """
 
     name = "side_plank"
@@ -565,11 +691,11 @@ class SidePlank(Exercise):
         b = body
         self.re = b.forearm_radius[0]
         self.r_ank = 1.2 * b.shank_radius[1]
-        self.delta_rest = _solve(self._trunk_low, 0.0, 70.0, tol=1e-7)
+        self.line_rest = _solve(self._trunk_low, -70.0, 0.0, tol=1e-7)
 
-    def _trunk_low(self, delta: float) -> float:
-        """Lowest point of the torso for a sideways hip bend ``delta`` (0 = hip on the floor)."""
-        pose, _ = self._pose_for(delta, 0.0)
+    def _trunk_low(self, line: float) -> float:
+        """Lowest point of the torso for the chain bend ``line`` (0 = hip on the floor)."""
+        pose, _ = self._pose_for(line, 0.0)
         return body_surface(self.body, forward(self.body, pose)).lowest(("torso",))
 
     def _axes(self, beta: float):
@@ -577,32 +703,33 @@ class SidePlank(Exercise):
         f = np.array([0.0, 0.0, 1.0])
         return u, np.cross(u, f)
 
-    def _geom(self, delta: float, phi: float):
-        """(beta, mid-hip, pelvis frame, supporting hip, leg direction) for bend ``delta``, arm tilt ``phi``."""
+    def _geom(self, line: float, phi: float):
+        """(beta, mid-hip, pelvis frame, supporting shoulder, supporting hip, leg direction)."""
         b = self.body
-        dr, pr = math.radians(delta), math.radians(phi)
+        pr = math.radians(phi)
 
         def parts(beta):
             u, lf = self._axes(beta)
             s = np.array([0.0, self.re + b.upper_arm * math.cos(pr) + b.shoulder_half_width * math.cos(beta), 0.0])
             hip = s - b.trunk_length * u
-            leg = math.cos(dr) * (-u) + math.sin(dr) * (self.sigma * lf)
+            supp_sh = s - self.sigma * b.shoulder_half_width * lf
             supp_hip = hip - self.sigma * b.hip_half_width * lf
+            leg = _turn_z(_unit(supp_hip - supp_sh), -self.sigma * line)
             ankle = supp_hip + b.leg_length * leg
-            return hip, u, lf, supp_hip, leg, ankle
+            return hip, u, lf, supp_sh, supp_hip, leg, ankle
 
-        beta = _solve(lambda bt: parts(bt)[5][1] - self.r_ank, math.radians(-20), math.radians(70))
-        hip, u, lf, supp_hip, leg, _ = parts(beta)
-        return beta, hip, frame_from_axes(lf, u), supp_hip, leg
+        beta = _solve(lambda bt: parts(bt)[6][1] - self.r_ank, math.radians(-20), math.radians(70))
+        hip, u, lf, supp_sh, supp_hip, leg, _ = parts(beta)
+        return beta, hip, frame_from_axes(lf, u), supp_sh, supp_hip, leg
 
     def pose(self, p, amounts, side):
-        target = amounts.get("hips_too_low", 0.0) - amounts.get("hips_too_high", 0.0)
+        target = amounts.get("hips_too_high", 0.0) - amounts.get("hips_too_low", 0.0)
         phi = amounts.get("elbow_not_under_shoulder", 0.0) * p
-        return self._pose_for(_lerp(self.delta_rest, target, p), phi)
+        return self._pose_for(_lerp(self.line_rest, target, p), phi)
 
-    def _pose_for(self, delta: float, phi: float):
+    def _pose_for(self, line: float, phi: float):
         b = self.body
-        beta, hip, rp, _, leg = self._geom(delta, phi)
+        beta, hip, rp, supp_sh, supp_hip, leg = self._geom(line, phi)
         sup, top = self.support, _other(self.support)
         ang: dict[str, float] = {}
         for sd in _SIDES:
@@ -619,9 +746,10 @@ class SidePlank(Exercise):
         ang[f"{sup}_wrist_ext"] = flat_hand_ext(rua @ rot_x(-ef), sup, 90.0)
         ang.update({f"{top}_shoulder_flex": 4.0, f"{top}_shoulder_abd": 12.0, f"{top}_elbow_flex": 8.0,
                     f"{top}_forearm_pron": 80.0})
+        ankle = supp_hip + b.leg_length * leg
         return Pose(hip, rp, ang), {
-            "hip_line_deg": -delta,
-            "shoulder_hip_ankle_deg": 180.0 - abs(delta),
+            "hip_line_deg": chain_line_deg(supp_sh, supp_hip, ankle),
+            "shoulder_hip_ankle_deg": angle_deg(supp_sh, supp_hip, ankle),
             "upper_arm_tilt_deg": phi,
             "body_rise_deg": math.degrees(beta),
         }
@@ -686,7 +814,10 @@ class BirdDog(Exercise):
         leg_side = side or "left"
         arm_side = _other(leg_side)
         g = _sgn(leg_side)
-        roll = amounts.get("hips_not_level", 0.0) * p
+        # Roll the pelvis about its long axis by the angle that raises the line between the two
+        # hip landmarks exactly hips_not_level deg (the pelvis axis is pitched by tau).
+        lift = math.radians(amounts.get("hips_not_level", 0.0) * p)
+        roll = math.degrees(math.asin(math.sin(lift) / math.cos(self.tau)))
         rp = self.rp0 @ rot_y(g * roll)
         sup_leg = _other(leg_side)
         sup_hip0 = self.hip0 + self.rp0 @ np.array([_sgn(sup_leg) * b.hip_half_width, 0.0, 0.0])
@@ -729,7 +860,7 @@ class BirdDog(Exercise):
         return pose, {
             "leg_elevation_deg": math.degrees(math.atan2(leg_vec[1], math.hypot(leg_vec[0], leg_vec[2]))),
             "arm_elevation_deg": math.degrees(math.atan2(arm_vec[1], math.hypot(arm_vec[0], arm_vec[2]))),
-            "pelvis_roll_deg": roll,
+            "pelvis_roll_deg": elevation_deg(g * (kin.lm("left_hip") - kin.lm("right_hip"))),
             "reach": p,
             "moving_leg_left": 1.0 if leg_side == "left" else 0.0,
         }

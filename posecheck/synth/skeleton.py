@@ -19,8 +19,9 @@ Joint angles are degrees; every name is listed in :data:`ANGLE_NAMES` with its s
   ``shoulder_abd`` (+ away from the body), ``elbow_flex`` (0 = straight), ``forearm_pron``
   (0 = palm facing the thigh, 90 = palm facing back when the arm hangs), ``wrist_ext``
   (+ back of the hand toward the forearm), ``hip_flex`` (+ thigh forward), ``hip_abd``,
-  ``knee_flex`` (0 = straight), ``ankle_dorsi`` (+ toes toward the shin, 0 = foot at a right
-  angle to the shank).
+  ``hip_rot`` (+ external rotation about the thigh's long axis: turns the knee and toes
+  outward), ``knee_flex`` (0 = straight), ``ankle_dorsi`` (+ toes toward the shin, 0 = foot
+  at a right angle to the shank).
 
 :func:`forward` turns a :class:`Pose` into the 33 MediaPipe landmarks (subject's anatomical
 sides) plus the segment frames the renderer and the camera fit need. :func:`body_surface`
@@ -48,6 +49,7 @@ _SIDED = (
     "wrist_ext",
     "hip_flex",
     "hip_abd",
+    "hip_rot",
     "knee_flex",
     "ankle_dorsi",
 )
@@ -139,8 +141,11 @@ class Body:
 
     # Metres, as fractions of height; flesh radii follow the build's radius factor (_r), the
     # shoulder and hip widths its width factor (_w), limb lengths the leg/arm scales.
-    hip_half_width = property(lambda s: 0.05 * s._w)
-    shoulder_half_width = property(lambda s: 0.098 * s._w)
+    # The shoulder joints sit only a little wider than the hip joints (0.176 H vs 0.132 H
+    # apart): the spec metrics measure lines through one side's shoulder, hip, knee and ankle,
+    # and a straight body can only put them in one plane when the legs converge gently.
+    hip_half_width = property(lambda s: 0.066 * s._w)
+    shoulder_half_width = property(lambda s: 0.088 * s._w)
     trunk_length = property(lambda s: 0.29 * s.height)
     waist_fraction = 0.42
     neck_length = property(lambda s: 0.062 * s.height)
@@ -285,7 +290,7 @@ def forward(body: Body, pose: Pose) -> Kinematics:
         frames.update({f"{side}_upper_arm": rua, f"{side}_forearm": rfa, f"{side}_hand": rhd})
 
         hip = root + rp @ np.array([s * body.hip_half_width, 0.0, 0.0])
-        rth = rp @ rot_x(-a(f"{side}_hip_flex")) @ rot_z(s * a(f"{side}_hip_abd"))
+        rth = rp @ rot_x(-a(f"{side}_hip_flex")) @ rot_z(s * a(f"{side}_hip_abd")) @ rot_y(s * a(f"{side}_hip_rot"))
         knee = hip + rth @ np.array([0.0, -body.thigh, 0.0])
         rsh = rth @ rot_x(a(f"{side}_knee_flex"))
         ankle = knee + rsh @ np.array([0.0, -body.shank, 0.0])
@@ -362,6 +367,30 @@ def limb_angles(parent: np.ndarray, d_world: np.ndarray, side: str) -> tuple[flo
     abd = math.degrees(math.asin(max(-1.0, min(1.0, s * d[0]))))
     flex = math.degrees(math.atan2(d[2], -d[1]))
     return flex, abd
+
+
+def leg_angles(parent: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray,
+               side: str) -> dict[str, float]:
+    """``hip_flex``, ``hip_abd``, ``hip_rot`` and ``knee_flex`` (no side prefix) that put the knee
+    and ankle of a thigh hanging from ``hip`` exactly at ``knee`` and ``ankle``.
+
+    The hip rotation turns the knee's hinge axis to the normal of the hip-knee-ankle plane,
+    so the leg can bend in any plane (knees out over turned-out toes, legs converging toward
+    the midline). Segment lengths must match the body's.
+    """
+    s = 1.0 if side == "left" else -1.0
+    thigh = np.asarray(knee, float) - hip
+    shank = np.asarray(ankle, float) - knee
+    flex, abd = limb_angles(parent, thigh, side)
+    r0 = parent @ rot_x(-flex) @ rot_z(s * abd)
+    n = np.cross(thigh, shank)
+    if np.linalg.norm(n) < 1e-9 * np.linalg.norm(thigh) * np.linalg.norm(shank):
+        rot = 0.0  # straight leg: any hinge orientation puts the ankle in place
+    else:
+        nl = r0.T @ (n / np.linalg.norm(n))
+        rot = s * math.degrees(math.atan2(-nl[2], nl[0]))
+    rth = r0 @ rot_y(s * rot)
+    return {"hip_flex": flex, "hip_abd": abd, "hip_rot": rot, "knee_flex": hinge_x(rth, (0, -1, 0), shank)}
 
 
 # --------------------------------------------------------------------------- surface

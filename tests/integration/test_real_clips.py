@@ -80,6 +80,7 @@ def test_bridge_counts_the_cut_rep_as_partial(scores):
     s = scores["bridge_lena.mp4"]
     assert (s.reps, s.partial) == (2, 1)
     assert s.report["reps"]["partial_items"][0]["cut"] == "end"
+    assert s.report["reps"]["partial_by_cut"] == {"start": 0, "end": 1, "lost": 0}
 
 
 def test_annotated_video_has_every_frame(clips_dir: Path, tmp_path: Path):
