@@ -90,6 +90,7 @@ def build_report(
             "message": c.spec.message,
             "severity": c.spec.severity,
             "phase": c.spec.phase,
+            "views": c.spec.views,
             "evaluated_frames": c.evaluated_frames,
             "failed_frames": c.failed_frames,
             "windows_s": [[_r(a, 2), _r(b, 2)] for a, b in c.windows_s],

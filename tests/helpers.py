@@ -255,8 +255,9 @@ def standing_joints() -> dict[str, Point]:
 
 def bird_dog_joints(left_hip_angle: float, right_hip_angle: float) -> dict[str, Point]:
     """On all fours; each leg's shoulder-hip-knee angle is given (90 = knee under the hip,
-    180 = leg reaching straight back). The shin stays horizontal behind the knee."""
-    s, h, b = np.array([200.0, 250.0]), np.array([400.0, 250.0]), 100.0
+    180 = leg reaching straight back). The shin stays horizontal behind the knee; the thigh
+    is 0.85 torso lengths, as in an adult."""
+    s, h, b = np.array([200.0, 250.0]), np.array([400.0, 250.0]), 170.0
     out: dict[str, Point] = {
         "shoulder": s, "hip": h, "elbow": (200.0, 300.0), "wrist": (200.0, 350.0),
         "nose": (160.0, 240.0), "ear": (180.0, 235.0),

@@ -208,6 +208,7 @@ class ExerciseSession:
         self._cue_fail: dict[str, list[bool]] = {c.id: [] for c in spec.cues}
         self._metric_log: dict[str, list[float]] = {name: [] for name in self.metrics}
         self._views: Counter = Counter()
+        self._view_log: list[str | None] = []
         self._finished: SessionResult | None = None
         self._reps_judged = 0
         self._rep_message: tuple[float, tuple[str, ...]] | None = None
@@ -277,6 +278,11 @@ class ExerciseSession:
         for n, v in values.items():
             self._metric_log[n].append(v)
 
+        view = view_name(facing_angle_deg(frame)) if frame.detected else None
+        self._view_log.append(view)
+        if view:
+            self._views[view] += 1
+
         messages = []
         if self.counter is not None and len(self.counter.reps) + len(self.counter.partials) > self._reps_judged:
             self._reps_judged = len(self.counter.reps) + len(self.counter.partials)
@@ -294,13 +300,13 @@ class ExerciseSession:
             if p == "extreme":
                 # Judged per rep (judge_rep); on screen, show how the current value compares.
                 v = values[cue.spec.metric]
-                shown = phase == PEAK and math.isfinite(v)
+                shown = phase == PEAK and math.isfinite(v) and self._view_shows(cue.spec, view)
                 outside = (cue.spec.min is not None and v < cue.spec.min) or (cue.spec.max is not None and v > cue.spec.max)
                 statuses[cue.spec.id] = ("fail" if outside else "ok") if shown else "idle"
                 self._cue_eval[cue.spec.id].append(False)
                 self._cue_fail[cue.spec.id].append(False)
                 continue
-            in_phase = frame.detected and (
+            in_phase = frame.detected and self._view_shows(cue.spec, view) and (
                 p == "any"
                 or (p == "hold" and raw_position)
                 or (p == "peak" and phase == PEAK)
@@ -313,11 +319,6 @@ class ExerciseSession:
             self._cue_fail[cue.spec.id].append(status == "fail")
             if status == "fail" and cue.shown(t):
                 messages.append(cue.spec.message)
-
-        if frame.detected:
-            view = view_name(facing_angle_deg(frame))
-            if view:
-                self._views[view] += 1
 
         per_side = self._per_side_live()
         return FrameState(
@@ -335,13 +336,22 @@ class ExerciseSession:
             messages=tuple(messages),
         )
 
+    @staticmethod
+    def _view_shows(cue: CueSpec, view: str | None) -> bool:
+        """A cue that names its views is only judged on frames seen from one of them."""
+        return cue.views is None or view in cue.views
+
     def judge_rep(self, rep: Rep) -> dict[str, bool | None]:
         """Verdict of each ``extreme`` cue on one rep: True = failed, None = not visible."""
         t = np.asarray(self._t, np.float64)
         near = np.abs(t - rep.peak_s) <= EXTREME_WINDOW_S
+        views = [v for v, n in zip(self._view_log, near, strict=True) if n]
         out: dict[str, bool | None] = {}
         for cue in self.spec.cues:
             if cue.phase != "extreme":
+                continue
+            if cue.views is not None and not any(v in cue.views for v in views):
+                out[cue.id] = None
                 continue
             values = np.asarray(self._metric_log[cue.metric], np.float64)[near]
             values = values[np.isfinite(values)]

@@ -37,13 +37,13 @@ from posecheck.synth.render import Renderer
 from posecheck.synth.skeleton import LANDMARK_NAMES, Body, Pose, body_surface, forward
 
 #: Camera elevation (deg) when the request does not give one.
-DEFAULT_ELEVATION = {"squat": 6.0, "glute_bridge": 12.0, "bird_dog": 12.0, "forearm_plank": 10.0, "side_plank": 8.0}
+DEFAULT_ELEVATION = {"squat": 6.0, "glute_bridge": 12.0, "bird_dog": 12.0, "forearm_plank": 10.0, "side_plank": 4.0}
 #: The automatic camera distance is at least this many times the subject's height.
 MIN_DISTANCE_PER_M = 1.2
 #: Seconds of tolerance written into hold labels.
 HOLD_TOLERANCE_S = 0.5
 #: Bumped when a change alters the frames or labels produced for the same request.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,30 @@ def plan_clip(req: SynthRequest) -> ClipPlan:
     plan = ClipPlan(req, body, ex, tl, times, poses, metrics, states, joints, px, cam, foot, mat, {})
     plan.labels = build_labels(plan)
     return plan
+
+
+def truth_pose_frames(plan: ClipPlan) -> list:
+    """The ground truth as :class:`~posecheck.pose.landmarks.PoseFrame` objects, one per frame,
+    in the pose contract's conventions: ``image_xy`` the projected landmarks (pixels),
+    ``world_xyz`` metres centred between the hips with x to the camera's right, y down
+    (gravity) and z away from the camera in the horizontal plane, visibility 1.
+
+    Feeding these to an ``ExerciseSession`` runs a spec on perfect landmarks: what the spec
+    would say if the pose model were exact.
+    """
+    from posecheck.pose.landmarks import PoseFrame
+
+    right = plan.camera.rotation[0]
+    away = plan.camera.rotation[2] * np.array([1.0, 0.0, 1.0])
+    away /= np.linalg.norm(away)
+    hips = [LANDMARK_NAMES.index("left_hip"), LANDMARK_NAMES.index("right_hip")]
+    out = []
+    for k, t in enumerate(plan.times):
+        j = plan.joints_world[k] - plan.joints_world[k][hips].mean(axis=0)
+        world = np.column_stack([j @ right, -j[:, 1], j @ away])
+        out.append(PoseFrame.from_arrays(float(t), plan.joints_px[k], world, np.ones(len(LANDMARK_NAMES)),
+                                         plan.request.size))
+    return out
 
 
 def _mat_rect(foot, height: float) -> tuple[float, float, float, float]:

@@ -4,9 +4,13 @@ Each exercise turns a *progress* value into a full :class:`~posecheck.synth.skel
 for rep exercises progress goes 0 (rest) -> 1 (the rep's extreme: top of a bridge, bottom of
 a squat, full reach of a bird dog) -> 0; for holds it goes 0 (resting on the floor) -> 1 (in
 the held position). Poses are *solved*, not just interpolated: hands, forearms, knees and
-feet that carry weight stay on the floor while the hips move, so the angle that defines a
-fault (shoulder-hip-knee in a bridge, shoulder-hip-ankle in a plank ...) hits the commanded
-value exactly at progress 1.
+feet that carry weight stay on the floor while the hips move, and the geometry that defines
+a fault hits the commanded value exactly at progress 1, measured on the landmarks the specs
+use: one side's shoulder-hip-knee line in a bridge and a side plank (supporting side),
+shoulder-hip-ankle in a plank, the hip-knee-ankle angle and the hip-to-shoulder tilt of a
+squat, the hip-to-ankle line and the line between both hips of a bird dog. The truth
+metrics each pose returns (``hip_line_deg``, ``knee_angle_deg`` ...) are measured back from
+those landmarks.
 
 Faults are ``name:magnitude`` in degrees (see :data:`FAULTS`). In a rep exercise a fault
 changes the rep's extreme; in a hold it is present in a time window, blended in and out
@@ -33,11 +37,11 @@ from posecheck.synth.skeleton import (
     HEAD_CENTRE,
     Body,
     Pose,
+    angle_deg,
     body_surface,
+    elevation_deg,
     forward,
     frame_from_axes,
-    angle_deg,
-    elevation_deg,
     hinge_x,
     leg_angles,
     limb_angles,
@@ -281,6 +285,13 @@ def _mirror(v: np.ndarray) -> np.ndarray:
     return np.array([-v[0], v[1], v[2]])
 
 
+def _straighten(p: float) -> float:
+    """Share of the hip sag removed at progress ``p`` of the lift into a forearm plank: the body
+    rises first and the hips come into line last, so the body is in line only once the lift
+    is (nearly) complete, the moment the labels call the start of the position."""
+    return p * p
+
+
 def chain_line_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
     """Signed bend of the landmark chain a-b-c at ``b``: ``180 - angle(a, b, c)``, positive when
     ``b`` lies above the straight line a-c (world y up). This is the truth behind every
@@ -354,6 +365,8 @@ class Squat(Exercise):
     KNEE, SHANK, LEAN = 100.0, 28.0, 40.0
     TOE_OUT = 20.0
     STANCE = 0.02
+    ARMS = "hang"
+    REACH = 90.0
 
     def __init__(self, body, side="alternate"):
         super().__init__(body, side)
@@ -406,16 +419,22 @@ class Squat(Exercise):
         for sd in _SIDES:
             m = (lambda v: v) if sd == "left" else _mirror
             toe = m(self.toe)
-            leg = leg_angles(rp, m(hip), m(knee), m(self.ankle), sd)
+            leg = leg_angles(rp, m(hip), m(knee), m(self.ankle), sd, np.cross(m(hip) - m(self.ankle), toe))
             for k, v in leg.items():
                 ang[f"{sd}_{k}"] = v
             g = _sgn(sd)
             rsh = rp @ rot_x(-leg["hip_flex"]) @ rot_z(g * leg["hip_abd"]) @ rot_y(g * leg["hip_rot"]) \
                 @ rot_x(leg["knee_flex"])
             ang[f"{sd}_ankle_dorsi"] = _foot_along(rsh, toe)
-            flex, abd = limb_angles(rp, [g * 0.12, -1.0, 0.1], sd)
-            ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": 12.0 * p + 6.0,
-                        f"{sd}_forearm_pron": 10.0})
+            if self.ARMS == "forward":
+                reach = math.radians(6.0 + (self.REACH - 6.0) * min(1.0, p * 1.25))
+                flex, abd = limb_angles(rp, [g * 0.06, -math.cos(reach), math.sin(reach)], sd)
+                ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd, f"{sd}_elbow_flex": 8.0,
+                            f"{sd}_forearm_pron": 15.0})
+            else:
+                flex, abd = limb_angles(rp, [g * 0.12, -1.0, 0.1], sd)
+                ang.update({f"{sd}_shoulder_flex": flex, f"{sd}_shoulder_abd": abd,
+                            f"{sd}_elbow_flex": 12.0 * p + 6.0, f"{sd}_forearm_pron": 10.0})
         pose = Pose(root, rp, ang)
         kin = forward(b, pose)
         s_l, h_l, k_l, a_l = (kin.lm(f"left_{j}") for j in ("shoulder", "hip", "knee", "ankle"))
@@ -586,7 +605,7 @@ class ForearmPlank(Exercise):
     together), at the signed bend of the shoulder-hip-ankle chain (:func:`chain_line_deg`,
     the truth ``hip_line_deg``): 0 clean, -m for ``hips_sagging`` (hip m deg below the
     shoulder-ankle line), +m for ``hips_piked``. At rest the hips lie on the floor (body
-    propped on the forearms).
+    propped on the forearms); lifting into the plank, the hips come into line last.
     """
 
     name = "forearm_plank"
@@ -627,7 +646,7 @@ class ForearmPlank(Exercise):
         toe_local = np.array([0.0, -(b.ankle_height - b.toe_radius), b.toe_forward - b.toe_radius])
 
         def toe_y(beta):
-            hip, rp, _, hip_l, leg = self._parts(beta, line)
+            _, rp, _, hip_l, leg = self._parts(beta, line)
             flex, abd = limb_angles(rp, leg, "left")
             rth = rp @ rot_x(-flex) @ rot_z(abd)
             return (hip_l + b.leg_length * leg + rth @ rot_x(-self.DORSI) @ toe_local)[1] - b.toe_radius
@@ -637,7 +656,7 @@ class ForearmPlank(Exercise):
 
     def pose(self, p, amounts, side):
         target = amounts.get("hips_piked", 0.0) - amounts.get("hips_sagging", 0.0)
-        return self._pose_for(_lerp(self.line_rest, target, p))
+        return self._pose_for(_lerp(self.line_rest, target, _straighten(p)))
 
     def _pose_for(self, line: float):
         b = self.body
@@ -732,8 +751,13 @@ class SidePlank(Exercise):
         beta, hip, rp, supp_sh, supp_hip, leg = self._geom(line, phi)
         sup, top = self.support, _other(self.support)
         ang: dict[str, float] = {}
-        for sd in _SIDES:
-            flex, abd = limb_angles(rp, leg, sd)
+        # The top leg rests on the lower one: it converges so the ankles touch.
+        across = _unit(rp[:, 0] * self.sigma - np.dot(rp[:, 0] * self.sigma, leg) * leg)
+        spread = 2.0 * b.hip_half_width * float(np.dot(rp[:, 0] * self.sigma, across))
+        gamma = math.asin((spread - 2.0 * self.r_ank) / b.leg_length)
+        top_leg = math.cos(gamma) * leg - math.sin(gamma) * across
+        for sd, d in ((sup, leg), (top, top_leg)):
+            flex, abd = limb_angles(rp, d, sd)
             ang.update({f"{sd}_hip_flex": flex, f"{sd}_hip_abd": abd})
         pr = math.radians(phi)
         arm = [-self.sigma * math.sin(pr), -math.cos(pr), 0.0]

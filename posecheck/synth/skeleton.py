@@ -142,8 +142,10 @@ class Body:
     # Metres, as fractions of height; flesh radii follow the build's radius factor (_r), the
     # shoulder and hip widths its width factor (_w), limb lengths the leg/arm scales.
     # The shoulder joints sit only a little wider than the hip joints (0.176 H vs 0.132 H
-    # apart): the spec metrics measure lines through one side's shoulder, hip, knee and ankle,
-    # and a straight body can only put them in one plane when the legs converge gently.
+    # apart): the spec metrics measure lines through ONE side's shoulder, hip, knee and ankle,
+    # and a straight plank or bridge puts those in one vertical plane only if the legs
+    # converge toward the midline by the shoulder-hip offset; with the old 0.196 H / 0.1 H the
+    # feet would have had to cross.
     hip_half_width = property(lambda s: 0.066 * s._w)
     shoulder_half_width = property(lambda s: 0.088 * s._w)
     trunk_length = property(lambda s: 0.29 * s.height)
@@ -370,22 +372,26 @@ def limb_angles(parent: np.ndarray, d_world: np.ndarray, side: str) -> tuple[flo
 
 
 def leg_angles(parent: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray,
-               side: str) -> dict[str, float]:
+               side: str, hinge: np.ndarray | None = None) -> dict[str, float]:
     """``hip_flex``, ``hip_abd``, ``hip_rot`` and ``knee_flex`` (no side prefix) that put the knee
     and ankle of a thigh hanging from ``hip`` exactly at ``knee`` and ``ankle``.
 
     The hip rotation turns the knee's hinge axis to the normal of the hip-knee-ankle plane,
     so the leg can bend in any plane (knees out over turned-out toes, legs converging toward
-    the midline). Segment lengths must match the body's.
+    the midline). Segment lengths must match the body's. ``hinge`` (a knee axis pointing to
+    the subject's left when the leg is straight) decides the rotation of a straight leg, whose
+    plane is otherwise undefined; it must be the normal of the hip-knee-ankle plane when the
+    knee is bent.
     """
     s = 1.0 if side == "left" else -1.0
     thigh = np.asarray(knee, float) - hip
     shank = np.asarray(ankle, float) - knee
     flex, abd = limb_angles(parent, thigh, side)
     r0 = parent @ rot_x(-flex) @ rot_z(s * abd)
-    n = np.cross(thigh, shank)
+    n = np.cross(thigh, shank) if hinge is None else np.asarray(hinge, float)
+    n = n - np.dot(n, thigh) / np.dot(thigh, thigh) * thigh
     if np.linalg.norm(n) < 1e-9 * np.linalg.norm(thigh) * np.linalg.norm(shank):
-        rot = 0.0  # straight leg: any hinge orientation puts the ankle in place
+        rot = 0.0  # straight leg without a hint: any hinge orientation puts the ankle in place
     else:
         nl = r0.T @ (n / np.linalg.norm(n))
         rot = s * math.degrees(math.atan2(-nl[2], nl[0]))
