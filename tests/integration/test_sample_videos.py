@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import cv2
@@ -26,33 +27,46 @@ def test_every_sample_is_committed_and_labelled():
     assert total <= 25 * 1024 * 1024
 
 
+def _first_difference(a_path: Path, b_path: Path) -> tuple[int | None, float]:
+    """First frame index where two videos differ, and the largest mean absolute pixel difference."""
+    a, b = cv2.VideoCapture(str(a_path)), cv2.VideoCapture(str(b_path))
+    first, worst, i = None, 0.0, 0
+    while True:
+        ok_a, fa = a.read()
+        ok_b, fb = b.read()
+        if not (ok_a and ok_b):
+            break
+        diff = float(np.abs(fa.astype(np.int16) - fb.astype(np.int16)).mean())
+        if diff > 0 and first is None:
+            first = i
+        worst = max(worst, diff)
+        i += 1
+    return first, worst
+
+
 def test_regenerating_a_sample_is_byte_identical(tmp_path: Path):
-    """Same seed, same library versions: same bytes. Otherwise say what differs."""
+    """Same seed and library versions: the same bytes. Other versions: say what differs,
+    and the pictures must still agree to within a grey level on average."""
     name = "squat_clean_side"
     regenerate(tmp_path, only=[name])
-    fresh = (tmp_path / f"{name}.mp4").read_bytes()
-    committed = (SAMPLE_DIR / f"{name}.mp4").read_bytes()
-    if fresh != committed:
-        recorded = next(c for c in LABELS["clips"] if c["file"] == f"{name}.mp4")["synth"]["versions"]
-        now = {"numpy": np.__version__, "opencv": cv2.__version__}
-        a, b = cv2.VideoCapture(str(tmp_path / f"{name}.mp4")), cv2.VideoCapture(str(SAMPLE_DIR / f"{name}.mp4"))
-        first_diff = None
-        for i in range(1000):
-            ok_a, fa = a.read()
-            ok_b, fb = b.read()
-            if not (ok_a and ok_b):
-                break
-            if not np.array_equal(fa, fb):
-                first_diff = i
-                break
-        pytest.fail(
-            f"{name}.mp4 differs from the committed file (sha256 {hashlib.sha256(fresh).hexdigest()[:12]} vs "
-            f"{hashlib.sha256(committed).hexdigest()[:12]}); first differing frame: {first_diff}; "
-            f"library versions recorded {recorded}, now {now}"
+    fresh_path, committed_path = tmp_path / f"{name}.mp4", SAMPLE_DIR / f"{name}.mp4"
+    entry = next(c for c in LABELS["clips"] if c["file"] == f"{name}.mp4")
+    recorded = entry["synth"]["versions"]
+    now = {"numpy": np.__version__, "opencv": cv2.__version__}
+    if fresh_path.read_bytes() != committed_path.read_bytes():
+        first, worst = _first_difference(fresh_path, committed_path)
+        message = (
+            f"{name}.mp4 differs from the committed file (sha256 "
+            f"{hashlib.sha256(fresh_path.read_bytes()).hexdigest()[:12]} vs "
+            f"{hashlib.sha256(committed_path.read_bytes()).hexdigest()[:12]}); first differing frame {first}, "
+            f"largest mean pixel difference {worst:.2f}; library versions recorded {recorded}, now {now}"
         )
-    fresh_labels = json.loads((tmp_path / "labels.json").read_text())["clips"][0]
-    committed_labels = next(c for c in LABELS["clips"] if c["file"] == f"{name}.mp4")
-    assert fresh_labels == committed_labels
+        if now == recorded or worst > 1.0:
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
+    fresh_entry = json.loads((tmp_path / "labels.json").read_text())["clips"][0]
+    fresh_entry["synth"]["versions"] = recorded
+    assert fresh_entry == entry
 
 
 @pytest.mark.real_model
