@@ -191,3 +191,20 @@ def test_live_without_a_camera_says_so():
     result = run("live", "-e", "squat", "--camera", "7", "--headless", "--model", "lite")
     assert result.exit_code == 17
     assert "no camera at index 7" in one_line_error(result)
+
+
+def test_synth_writes_a_clip_and_its_expectations(tmp_path: Path):
+    out, labels = tmp_path / "squat.mp4", tmp_path / "labels.json"
+    result = run("synth", "squat", "--reps", "1", "--fps", "6", "--fault", "insufficient_depth:30",
+                 "--seed", "3", "--out", str(out), "--labels", str(labels))
+    assert result.exit_code == 0, result.output
+    entry = json.loads(labels.read_text())["clips"][0]
+    assert entry["file"] == "squat.mp4" and entry["reps"] == 1
+    assert [f["fault"] for f in entry["faults"]] == ["insufficient_depth"]
+    assert out.stat().st_size > 10_000
+
+
+def test_synth_rejects_an_unknown_fault_with_a_suggestion(tmp_path: Path):
+    result = run("synth", "forearm_plank", "--fault", "hips_sag:12", "--out", str(tmp_path / "x.mp4"))
+    assert result.exit_code == 2
+    assert "did you mean 'hips_sagging'?" in one_line_error(result)
