@@ -85,11 +85,11 @@ def analyze_frames(
         yield frame, pose, session.update(pose)
 
 
-def _report(
-    session: ExerciseSession, source: SourceInfo, model_name: str, sha: str, warnings: list[str], error: str | None = None
-) -> Report:
+def _report(session: ExerciseSession, path, info, frames: int, model, error: str | None = None) -> Report:
+    """Close the session and build the report of ``frames`` analysed frames of ``path``."""
     result = session.result()
-    return Report(build_report(result, source, model_name, sha, warnings, error), result)
+    source = SourceInfo(str(path), info.fps, info.frame_count, frames, info.width, info.height)
+    return Report(build_report(result, source, model.name, model.sha256, error=error), result)
 
 
 def analyze_video(
@@ -125,11 +125,9 @@ def analyze_video(
                     session.update(pose)
                     if on_frame:
                         on_frame(i + 1, info.frame_count)
-                source = SourceInfo(str(path), info.fps, info.frame_count, len(trace), info.width, info.height)
-                return _report(session, source, model.name, model.sha256, [])
+                return _report(session, path, info, len(trace), model)
 
         poses: list[PoseFrame] = []
-        warnings: list[str] = []
         with ExitStack() as stack:
             estimator = stack.enter_context(PoseEstimator(EstimatorOptions(model=str(model.path), max_people=options.max_people)))
             sink = annotator = None
@@ -147,11 +145,9 @@ def analyze_video(
                     if on_frame:
                         on_frame(frame.index + 1, info.frame_count)
             except (PosecheckError, KeyboardInterrupt) as exc:
-                source = SourceInfo(str(path), info.fps, info.frame_count, src.frames_read, info.width, info.height)
                 message = str(exc) if isinstance(exc, PosecheckError) else "interrupted by the user"
-                exc.partial_report = _report(session, source, model.name, model.sha256, warnings, message)  # type: ignore[attr-defined]
+                exc.partial_report = _report(session, path, info, src.frames_read, model, message)  # type: ignore[attr-defined]
                 raise
-        source = SourceInfo(str(path), info.fps, info.frame_count, src.frames_read, info.width, info.height)
         if trace_file is not None and key is not None:
             PoseTrace.from_frames(poses, info.fps, info.frame_count, model.sha256).save(trace_file, key)
-        return _report(session, source, model.name, model.sha256, warnings)
+        return _report(session, path, info, src.frames_read, model)
