@@ -21,8 +21,9 @@ from typing import Any
 
 from posecheck.core.session import ExerciseSession, FrameState, SessionResult
 from posecheck.errors import PosecheckError
-from posecheck.io.video import Frame, VideoSink, VideoSource, check_writable
+from posecheck.io.video import Frame, VideoInfo, VideoSink, VideoSource, check_writable
 from posecheck.pose.landmarks import PoseFrame
+from posecheck.pose.models import ModelFile
 from posecheck.pose.trace import PoseTrace, cache_key, cache_path
 from posecheck.report import SourceInfo, build_report, format_summary, write_json
 from posecheck.specs.schema import ExerciseSpec
@@ -85,7 +86,10 @@ def analyze_frames(
         yield frame, pose, session.update(pose)
 
 
-def _report(session: ExerciseSession, path, info, frames: int, model, error: str | None = None) -> Report:
+def _report(
+    session: ExerciseSession, path: str | os.PathLike[str], info: VideoInfo, frames: int, model: ModelFile,
+    error: str | None = None,
+) -> Report:
     """Close the session and build the report of ``frames`` analysed frames of ``path``."""
     result = session.result()
     source = SourceInfo(str(path), info.fps, info.frame_count, frames, info.width, info.height)

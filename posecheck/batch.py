@@ -165,14 +165,13 @@ def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[s
     expected: dict[str, list[tuple[float, float]]] = {}
     for f in label.faults:
         expected.setdefault(f.fault, []).append((f.from_s, f.to_s))
-    view = (report.get("view") or {}).get("estimated")
     for fault, windows in expected.items():
         score.faults_expected.append(fault)
         if fault not in cues:
             score.not_checked.append(fault)
             continue
-        if cues[fault].get("views") and view not in cues[fault]["views"]:
-            score.not_checked.append(f"{fault} (cannot be judged from a {view} view)")
+        if cues[fault]["evaluated_frames"] == 0:
+            score.not_checked.append(f"{fault} (never judged: camera view or joint visibility)")
             continue
         flagged = [tuple(w) for w in cues[fault]["windows_s"]]
         if all(any(_overlap(w, f, FAULT_SLACK_S) > 0 for f in flagged) for w in windows):
@@ -181,7 +180,7 @@ def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[s
             score.faults_missed.append(fault)
             problems.append(f"{fault} not flagged")
     for cue_id, cue in cues.items():
-        if cue_id not in fault_vocabulary or label.faults or (cue.get("views") and view not in cue["views"]):
+        if cue_id not in fault_vocabulary or label.faults:
             continue
         allowed = expected.get(cue_id, [])
         wrong = 0.0

@@ -17,7 +17,7 @@ import numpy as np
 
 from posecheck.core import timeline
 from posecheck.core.filters import Hysteresis, OneEuroFilter
-from posecheck.core.metrics import OPPOSITE, SIDES, CompiledMetric, side_visibility
+from posecheck.core.metrics import SIDES, CompiledMetric, side_visibility
 from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep, RepCounter
 from posecheck.core.view import facing_angle_deg, view_name
 from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
@@ -183,11 +183,14 @@ class ExerciseSession:
     def __init__(self, spec: ExerciseSpec):
         self.spec = spec
         self.metrics = {name: CompiledMetric.compile(name, m) for name, m in spec.metrics.items()}
+        # Side-dependent metrics keep one filter per side, so a side switch never blends the
+        # left knee's history into the right knee's; the others need just one.
         self._filters = {
-            (name, side): OneEuroFilter(min_cutoff=m.smoothing_hz or spec.smoothing_hz, beta=0.0,
-                                        reset_after_s=spec.reset_after_s)
+            (name, side): OneEuroFilter(
+                min_cutoff=m.smoothing_hz or spec.smoothing_hz, beta=0.0, reset_after_s=spec.reset_after_s
+            )
             for name, m in spec.metrics.items()
-            for side in SIDES
+            for side in (SIDES if self.metrics[name].uses_side() else (None,))
         }
         sided = [m for m in self.metrics.values() if m.uses_side()]
         self._side_joints = {s: sorted({i for m in sided for i in m.joint_indices(s)}) for s in SIDES}
@@ -234,8 +237,9 @@ class ExerciseSession:
         return self._side
 
     def _smoothed(self, name: str, side: str, frame: PoseFrame) -> float:
-        raw = self.metrics[name].evaluate(frame, side, self.spec.min_visibility)
-        return self._filters[(name, side)].update(frame.t, raw)
+        metric = self.metrics[name]
+        raw = metric.evaluate(frame, side, self.spec.min_visibility)
+        return self._filters[(name, side if metric.uses_side() else None)].update(frame.t, raw)
 
     def update(self, frame: PoseFrame) -> FrameState:
         """Feed the next frame (in time order); returns the live state."""
@@ -249,9 +253,6 @@ class ExerciseSession:
             side = max(finite, key=finite.get) if finite else (self._side or "left")
             self._side = side
             values = {n: (both[side] if n == rep_metric else self._smoothed(n, side, frame)) for n in self.metrics}
-            for n in self.metrics:  # keep the other side's filters warm for when it starts working
-                if n != rep_metric:
-                    self._smoothed(n, OPPOSITE[side], frame)
         else:
             side = self._choose_side(frame)
             values = {n: self._smoothed(n, side, frame) for n in self.metrics}
