@@ -19,14 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from posecheck.core.session import ExerciseSession, FrameState, SessionResult
+from posecheck.core.posture import PostureSurvey
+from posecheck.core.session import ExerciseSession, FrameState
 from posecheck.errors import PosecheckError
 from posecheck.io.video import Frame, VideoInfo, VideoSink, VideoSource, check_writable
 from posecheck.pose.landmarks import PoseFrame
 from posecheck.pose.models import ModelFile
 from posecheck.pose.trace import PoseTrace, cache_key, cache_path
-from posecheck.report import SourceInfo, build_report, format_summary, write_json
+from posecheck.report import Report, SourceInfo, build_report
+from posecheck.specs.loader import load_posture_file, load_spec_file, posture_files, spec_files
 from posecheck.specs.schema import ExerciseSpec
+
+#: A posture seen at least this long is worth naming when the spec's own is never found.
+POSTURE_SEEN_MIN_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -47,53 +52,71 @@ class AnalyzeOptions:
     trace_cache: Path | None = None
 
 
-@dataclass
-class Report:
-    """The outcome of one analysis: the JSON-ready ``data`` and the underlying result."""
+class Analysis:
+    """One spec's session plus a survey of the library's postures, fed the same frames.
 
-    data: dict[str, Any]
-    result: SessionResult
+    The survey costs a few metrics per frame; when the spec's posture is never found it
+    names the position the video does show and the specs done in it.
+    """
 
-    @property
-    def person_found(self) -> bool:
-        return bool(self.data["person_found"])
+    def __init__(self, spec: ExerciseSpec):
+        self.session = ExerciseSession(spec)
+        postures = []
+        for path in posture_files().values():
+            try:
+                postures.append(load_posture_file(path))
+            except PosecheckError:
+                continue
+        self.survey = PostureSurvey(postures, spec.min_visibility)
 
-    @property
-    def reps_total(self) -> int | None:
-        return self.data["reps"]["total"] if self.data["reps"] else None
+    def update(self, pose: PoseFrame) -> FrameState:
+        self.survey.update(pose)
+        return self.session.update(pose)
 
-    @property
-    def hold_seconds(self) -> float | None:
-        return self.data["hold"]["seconds"] if self.data["hold"] else None
+    def report(self, source: SourceInfo, model: ModelFile, error: str | None = None) -> Report:
+        """Close the session and build its report."""
+        result = self.session.result()
+        seen = {k: v for k, v in self.survey.finish().items() if v >= POSTURE_SEEN_MIN_S}
+        suggestions = [] if result.posture_found else specs_done_in(max(seen, key=seen.get)) if seen else []
+        return build_report(result, source, model.name, model.sha256, error=error, posture_seen=seen,
+                            suggestions=[s for s in suggestions if s != result.spec.name])
 
-    @property
-    def good_form_seconds(self) -> float | None:
-        return self.data["hold"]["good_form_seconds"] if self.data["hold"] else None
 
-    def summary(self) -> str:
-        return format_summary(self.data)
-
-    def write_json(self, path: str | os.PathLike[str]) -> None:
-        write_json(self.data, path)
+def specs_done_in(posture: str) -> list[str]:
+    """Names of the specs whose posture is ``posture`` (specs that fail to load are left out)."""
+    out = []
+    for name, path in spec_files().items():
+        try:
+            if load_spec_file(path).posture_name == posture:
+                out.append(name)
+        except PosecheckError:
+            continue
+    return out
 
 
 def analyze_frames(
-    frames: Iterable[Frame], estimator, session: ExerciseSession
+    frames: Iterable[Frame], estimator, analysis: Analysis | ExerciseSession
 ) -> Iterator[tuple[Frame, PoseFrame, FrameState]]:
     """Estimate and analyse each frame in turn; yields (frame, pose, live state)."""
     for frame in frames:
         pose = estimator.process(frame.image, frame.t)
-        yield frame, pose, session.update(pose)
+        yield frame, pose, analysis.update(pose)
 
 
 def _report(
-    session: ExerciseSession, path: str | os.PathLike[str], info: VideoInfo, frames: int, model: ModelFile,
+    analysis: Analysis, path: str | os.PathLike[str], info: VideoInfo, frames: int, model: ModelFile,
     error: str | None = None,
 ) -> Report:
-    """Close the session and build the report of ``frames`` analysed frames of ``path``."""
-    result = session.result()
+    """Close the analysis and build the report of ``frames`` analysed frames of ``path``."""
     source = SourceInfo(str(path), info.fps, info.frame_count, frames, info.width, info.height)
-    return Report(build_report(result, source, model.name, model.sha256, error=error), result)
+    return analysis.report(source, model, error)
+
+
+def refuse_overwriting_input(path: str | os.PathLike[str], options: AnalyzeOptions) -> None:
+    """Raise :class:`~posecheck.errors.OutputError` when the annotated video would overwrite the input."""
+    from posecheck.io.paths import refuse_overwriting_inputs
+
+    refuse_overwriting_inputs({"the annotated video": options.annotate}, {"the input video": path})
 
 
 def analyze_video(
@@ -112,9 +135,10 @@ def analyze_video(
     from posecheck.pose.models import resolve_model
 
     options = options or AnalyzeOptions()
+    refuse_overwriting_input(path, options)
     if options.annotate is not None:
         check_writable(options.annotate)
-    session = ExerciseSession(spec)
+    analysis = Analysis(spec)
     with VideoSource(path) as src:
         info = src.info
         model = resolve_model(options.model)
@@ -126,10 +150,10 @@ def analyze_video(
             trace = PoseTrace.load(trace_file, key) if options.annotate is None else None
             if trace is not None:
                 for i, pose in enumerate(trace.frames()):
-                    session.update(pose)
+                    analysis.update(pose)
                     if on_frame:
                         on_frame(i + 1, info.frame_count)
-                return _report(session, path, info, len(trace), model)
+                return _report(analysis, path, info, len(trace), model)
 
         poses: list[PoseFrame] = []
         with ExitStack() as stack:
@@ -141,17 +165,17 @@ def analyze_video(
                 sink = stack.enter_context(VideoSink(options.annotate, info.fps, (info.width, info.height)))
                 annotator = Annotator(spec)
             try:
-                for frame, pose, state in analyze_frames(src, estimator, session):
+                for frame, pose, state in analyze_frames(src, estimator, analysis):
                     if trace_file is not None:
                         poses.append(pose)
                     if sink is not None:
-                        sink.write(annotator.draw(frame.image, pose, state))
+                        sink.write(annotator.draw(frame.image, pose, state), frame.t)
                     if on_frame:
                         on_frame(frame.index + 1, info.frame_count)
             except (PosecheckError, KeyboardInterrupt) as exc:
                 message = str(exc) if isinstance(exc, PosecheckError) else "interrupted by the user"
-                exc.partial_report = _report(session, path, info, src.frames_read, model, message)  # type: ignore[attr-defined]
+                exc.partial_report = _report(analysis, path, info, src.frames_read, model, message)  # type: ignore[attr-defined]
                 raise
         if trace_file is not None and key is not None:
             PoseTrace.from_frames(poses, info.fps, info.frame_count, model.sha256).save(trace_file, key)
-        return _report(session, path, info, src.frames_read, model)
+        return _report(analysis, path, info, src.frames_read, model)

@@ -203,10 +203,11 @@ def run_session(spec: ExerciseSpec, frames: Iterable[PoseFrame]) -> tuple[list[F
 # -- exercise poses (side view, head to the left unless stated) ---------------------------------
 
 
-def bridge_joints(hip_angle_deg: float) -> dict[str, Point]:
+def bridge_joints(hip_angle_deg: float, near: str = "left") -> dict[str, Point]:
     """Lying on the back, feet flat: shoulders and knees fixed, hips raised until the
     shoulder-hip-knee angle is ``hip_angle_deg`` (isosceles triangle). The hip's offset
-    from the knee-shoulder line is then ``-cot(angle / 2) / 2`` of the line length."""
+    from the knee-shoulder line is then ``-cot(angle / 2) / 2`` of the line length.
+    ``near`` is the side toward the camera: it decides which end of the picture the head is at."""
     theta = math.radians(min(max(hip_angle_deg, 60.0), 179.5))
     s = np.array([150.0, 400.0])
     k = np.array([450.0, 330.0])
@@ -215,11 +216,16 @@ def bridge_joints(hip_angle_deg: float) -> dict[str, Point]:
     down = np.array([-d[1], d[0]])  # normal pointing to larger y (the floor side)
     h = half / math.tan(theta / 2)
     hip = m + h * down
-    return {
+    joints = {
         "shoulder": s, "hip": hip, "knee": k, "ankle": (470.0, 440.0), "heel": (465.0, 445.0),
         "foot_index": (500.0, 445.0), "elbow": (230.0, 440.0), "wrist": (310.0, 445.0),
         "nose": (90.0, 390.0), "ear": (110.0, 395.0),
     }
+    # Lying on the back with the left side toward the camera, the head is on the image's
+    # right (with the right side toward it, on the left): the chest must point up in 3D.
+    if near == "right":
+        return joints
+    return {name: (IMAGE_SIZE[0] - float(p[0]), float(p[1])) for name, p in joints.items()}
 
 
 def bridge_offset(hip_angle_deg: float) -> float:

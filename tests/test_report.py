@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from posecheck.report import SourceInfo, build_report, format_summary
+from posecheck.report import Report, SourceInfo, build_report, format_summary
 from posecheck.specs.loader import load_spec
 from tests.helpers import bridge_joints, frames_from, rep_signal, run_session, times
 
@@ -27,7 +27,7 @@ def bridge_report() -> dict:
     frames = frames_from(t, lambda i, ti: bridge_joints(float(angle[i])))
     _, result = run_session(load_spec("glute_bridge"), frames)
     source = SourceInfo("bridge.mp4", 30.0, len(t), len(t), 640, 480)
-    return build_report(result, source, "full", "0" * 64)
+    return build_report(result, source, "full", "0" * 64).to_dict()
 
 
 def test_report_matches_the_golden_file():
@@ -45,7 +45,7 @@ def test_report_content_a_user_relies_on():
     assert report["reps"]["partial_by_cut"] == {"start": 0, "end": 1, "lost": 0}
     assert [item["failed_cues"] for item in report["reps"]["items"]] == [[], [], ["hips_too_low"]]
     assert report["cues"]["hips_too_low"]["windows_s"] and not report["cues"]["lumbar_arch"]["windows_s"]
-    summary = format_summary(report)
+    summary = format_summary(Report.model_validate(report))
     assert "Reps: 3 complete, 1 partial" in summary
     assert "rep 3 at" in summary and "check: hips_too_low" in summary
 

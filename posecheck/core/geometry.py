@@ -83,3 +83,69 @@ def segment_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
         return math.nan
     cos = float(np.dot(u, v)) / (nu * nv)
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+#: World "up" in MediaPipe's axes (y points down).
+WORLD_UP = np.array([0.0, -1.0, 0.0])
+
+
+def elevation_deg(a: np.ndarray, b: np.ndarray) -> float:
+    """How far the direction A→B points above the horizontal, -90..90 degrees (y points down)."""
+    d = np.asarray(b, np.float64) - a
+    horizontal = math.hypot(d[0], d[2]) if len(d) == 3 else abs(float(d[0]))
+    if not (horizontal > 0 or d[1] != 0):
+        return math.nan
+    return math.degrees(math.atan2(-float(d[1]), horizontal))
+
+
+def body_forward(left_hip: np.ndarray, right_hip: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Unit vector the body faces: the cross product of its left-right axis and ``up``.
+
+    With ``up`` = the body's own hips-to-shoulders axis it is where the chest points; with
+    ``up`` = world up it is the horizontal direction the person would face standing up,
+    which stays put as the trunk bends forward or back (the frame for signed leans).
+    NaN when the axes are degenerate.
+    """
+    across = np.asarray(left_hip, np.float64) - right_hip
+    f = np.cross(across, up)
+    n = float(np.linalg.norm(f))
+    return f / n if n > 1e-9 else np.full(3, np.nan)
+
+
+def signed_lean_deg(a: np.ndarray, b: np.ndarray, forward: np.ndarray) -> float:
+    """Angle of A→B from vertical within the plane of up and ``forward``; + leans toward ``forward``.
+
+    0 = pointing straight up, 90 = pointing forward (horizontal), -90 = pointing backward.
+    Points may be 2D (image, y down; ``forward`` then is 2D too) or 3D (world).
+    """
+    d = np.asarray(b, np.float64) - a
+    up = WORLD_UP[: len(d)] if len(d) == 3 else np.array([0.0, -1.0])
+    fwd = float(np.dot(d, forward))
+    upward = float(np.dot(d, up))
+    if fwd == 0 and upward == 0:
+        return math.nan
+    return math.degrees(math.atan2(fwd, upward))
+
+
+def signed_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray, toward: np.ndarray) -> float:
+    """Distance of P from the line AB divided by |AB|, positive on the side ``toward`` points to.
+
+    NaN when ``toward`` runs along the line (within 10 degrees): then neither side is the
+    one it points to, and a sign would be a guess.
+    """
+    p = np.asarray(p, np.float64)
+    a = np.asarray(a, np.float64)
+    ab = np.asarray(b, np.float64) - a
+    length = float(np.linalg.norm(ab))
+    toward = np.asarray(toward, np.float64)
+    tn = float(np.linalg.norm(toward))
+    if not (length > 0 and tn > 0):
+        return math.nan
+    if abs(float(np.dot(ab, toward))) / (length * tn) > math.cos(math.radians(10.0)):
+        return math.nan
+    ap = p - a
+    perp = ap - ab * (float(np.dot(ap, ab)) / (length * length))
+    dist = float(np.linalg.norm(perp))
+    if dist == 0.0:
+        return 0.0
+    return math.copysign(dist, float(np.dot(perp, toward))) / length

@@ -4,21 +4,29 @@ Joint templates are resolved here: ``side_hip`` → ``left_hip`` when the workin
 left, ``other_wrist`` → ``right_wrist``, ``mid_shoulder`` → the midpoint of both
 shoulders. Every metric is visibility-gated: if any joint it needs is below the spec's
 ``min_visibility`` the value is NaN, so a joint the model is only guessing is never scored.
+
+Each metric kind is one function in :data:`METRIC_FUNCTIONS`, registered by the name the
+spec schema declares in :data:`posecheck.specs.schema.METRIC_KINDS`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from posecheck.core import geometry
 from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
-from posecheck.specs.schema import MetricSpec
+from posecheck.specs.schema import METRIC_KINDS, MetricSpec
 
 SIDES = ("left", "right")
 OPPOSITE = {"left": "right", "right": "left"}
+
+_LS, _RS = JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]
+_LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
+_BODY_AXES_JOINTS = (_LS, _RS, _LH, _RH)
 
 
 def resolve_joint(ref: str, side: str) -> tuple[int, ...]:
@@ -32,7 +40,104 @@ def resolve_joint(ref: str, side: str) -> tuple[int, ...]:
     return (JOINT_INDEX[ref],)
 
 
-_TORSO = ((JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]), (JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]))
+@dataclass(frozen=True)
+class FrameGeometry:
+    """The frame-wide quantities some metric kinds need besides their own joints.
+
+    ``coords`` are the landmarks in the metric's space; ``world`` the 3D world landmarks
+    (for the body's directions, which need depth); ``torso`` the shoulder-hip distance in
+    ``coords`` units.
+    """
+
+    coords: np.ndarray
+    world: np.ndarray
+    torso: float
+    image: bool
+
+    def forward(self) -> np.ndarray:
+        """The horizontal direction the body faces, in the metric's space (see :func:`geometry.body_forward`).
+
+        In image space the world direction is projected onto the picture (x right, y down);
+        when it points mostly at or away from the camera the image cannot show it: NaN.
+        """
+        f = geometry.body_forward(self.world[_LH], self.world[_RH], geometry.WORLD_UP)
+        if not self.image:
+            return f
+        flat = f[:2]
+        return flat / np.linalg.norm(flat) if np.linalg.norm(flat) > 0.3 else np.full(2, np.nan)
+
+    def up(self) -> np.ndarray:
+        return geometry.WORLD_UP if not self.image else np.array([0.0, -1.0])
+
+
+MetricFunction = Callable[[list[np.ndarray], MetricSpec, FrameGeometry], float]
+
+
+def _angle(p, spec, g):
+    return geometry.angle_deg(*p)
+
+
+def _tilt(p, spec, g):
+    return geometry.tilt_deg(p[0], p[1], spec.reference or "horizontal")
+
+
+def _elevation(p, spec, g):
+    return geometry.elevation_deg(p[0], p[1])
+
+
+def _lean(p, spec, g):
+    return geometry.signed_lean_deg(p[0], p[1], g.forward())
+
+
+def _ahead(p, spec, g):
+    if not g.torso > 0:
+        return math.nan
+    return float(np.dot(np.asarray(p[0], np.float64) - p[1], g.forward())) / g.torso
+
+
+def _facing(p, spec, g):
+    # The shoulder line, not the hip line: the chest stays flat in a supine twist while the pelvis turns.
+    w = g.world.astype(np.float64)
+    up_body = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
+    chest = geometry.body_forward(w[_LS], w[_RS], up_body)
+    return math.degrees(math.asin(max(-1.0, min(1.0, float(np.dot(chest, geometry.WORLD_UP)))))) if np.isfinite(chest).all() else math.nan
+
+
+def _offset(p, spec, g):
+    toward = g.forward() if spec.toward == "forward" else g.up()
+    return geometry.signed_offset(p[0], p[1], p[2], toward)
+
+
+def _height_diff(p, spec, g):
+    return geometry.height_diff(p[0], p[1], g.torso)
+
+
+def _distance_ratio(p, spec, g):
+    denom = geometry.distance(p[2], p[3])
+    return geometry.distance(p[0], p[1]) / denom if denom > 0 else math.nan
+
+
+def _segment_angle(p, spec, g):
+    return geometry.segment_angle_deg(*p)
+
+
+#: One function per metric kind declared in the spec schema.
+METRIC_FUNCTIONS: dict[str, MetricFunction] = {
+    "angle": _angle,
+    "tilt": _tilt,
+    "elevation": _elevation,
+    "lean": _lean,
+    "ahead": _ahead,
+    "facing": _facing,
+    "offset": _offset,
+    "height_diff": _height_diff,
+    "distance_ratio": _distance_ratio,
+    "segment_angle": _segment_angle,
+}
+assert set(METRIC_FUNCTIONS) == set(METRIC_KINDS), "every metric kind in the schema needs a function here"
+
+#: Kinds that need the body's facing direction (shoulders and hips visible) besides their joints.
+_NEEDS_FACING = {"lean", "ahead", "facing"}
 
 
 @dataclass(frozen=True)
@@ -57,29 +162,20 @@ class CompiledMetric:
         """The metric's value on ``frame`` (NaN if nobody is there or a joint is not visible)."""
         if not frame.detected:
             return math.nan
-        coords = frame.world_xyz if self.spec.space == "world" else frame.image_xy
+        image = self.spec.space == "image"
+        coords = frame.image_xy if image else frame.world_xyz
         points = []
         for group in self.joints[side]:
             if any(not frame.visibility[i] >= min_visibility for i in group):
                 return math.nan
             points.append(coords[group[0]] if len(group) == 1 else coords[list(group)].mean(axis=0))
-        kind = self.spec.kind
-        if kind == "angle":
-            return geometry.angle_deg(*points)
-        if kind == "tilt":
-            return geometry.tilt_deg(points[0], points[1], self.spec.reference or "horizontal")
-        if kind == "offset":
-            return geometry.line_offset(*points)
-        if kind == "height_diff":
-            shoulders = coords[list(_TORSO[0])].mean(axis=0)
-            hips = coords[list(_TORSO[1])].mean(axis=0)
-            return geometry.height_diff(points[0], points[1], geometry.distance(shoulders, hips))
-        if kind == "distance_ratio":
-            denom = geometry.distance(points[2], points[3])
-            return geometry.distance(points[0], points[1]) / denom if denom > 0 else math.nan
-        if kind == "segment_angle":
-            return geometry.segment_angle_deg(*points)
-        raise AssertionError(f"unhandled metric kind {kind}")
+        if self.spec.kind in _NEEDS_FACING or self.spec.toward == "forward":
+            if any(not frame.visibility[i] >= min_visibility for i in _BODY_AXES_JOINTS):
+                return math.nan
+        shoulders = coords[[_LS, _RS]].mean(axis=0)
+        hips = coords[[_LH, _RH]].mean(axis=0)
+        g = FrameGeometry(coords, frame.world_xyz, geometry.distance(shoulders, hips), image)
+        return float(METRIC_FUNCTIONS[self.spec.kind](points, self.spec, g))
 
 
 def side_visibility(frame: PoseFrame, indices: dict[str, list[int]]) -> dict[str, float]:

@@ -27,6 +27,8 @@ class Rep:
     ``peak_s`` is the most extreme moment; ``peak_from_s``..``peak_to_s`` the time spent past
     the peak threshold. ``side`` is set for one-sided exercises; ``partial`` says which end
     of a cut rep is missing (``"start"``, ``"end"`` or ``"lost"``), None for complete reps.
+    A cycle of a sequence lists the states it went through in ``states`` as
+    ``(name, time of the state's extreme, the metric's extreme value)``.
     """
 
     start_s: float
@@ -36,6 +38,7 @@ class Rep:
     peak_to_s: float
     side: str | None = None
     partial: str | None = None
+    states: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass

@@ -1,10 +1,15 @@
 """The analysis core: one exercise spec, fed one :class:`PoseFrame` at a time.
 
-``ExerciseSession.update(frame)`` is called on every frame — also when nobody is
-detected — and returns a :class:`FrameState` for live feedback (count, hold timer,
-phase, failing cues). ``result()`` closes the session and recomputes the final
-numbers from the whole timeline with the same rules, so reports are exact and
-deterministic. Imports neither cv2 nor mediapipe.
+An :class:`ExerciseSession` is a composition of small parts, each updated on every frame
+(also when nobody is detected), in this order::
+
+    side selector ─► metric bank ─► posture gate ─► drivers (reps | hold | sequence) ─► cue evaluators
+                                                                                  └─► recorder
+
+``update(frame)`` returns a :class:`FrameState` for live feedback (count, hold timer,
+phase, cue statuses, the verdict on the last rep); what it says on screen and when is the
+renderer's business. ``result()`` closes the session and builds a :class:`SessionResult`
+from what the same parts decided frame by frame. Imports neither cv2 nor mediapipe.
 """
 
 from __future__ import annotations
@@ -16,165 +21,151 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posecheck.core import timeline
-from posecheck.core.filters import Hysteresis, OneEuroFilter
-from posecheck.core.metrics import SIDES, CompiledMetric, side_visibility
-from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep, RepCounter
+from posecheck.core.bank import MetricBank
+from posecheck.core.conditions import ConditionSet
+from posecheck.core.cues import CueResult, Recording, make_cue_evaluator
+from posecheck.core.drivers import HoldDriver, RepDriver, SequenceDriver
+from posecheck.core.metrics import SIDES
+from posecheck.core.posture import PostureGate
+from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep
+from posecheck.core.sides import make_side_selector
 from posecheck.core.view import facing_angle_deg, view_name
-from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
-from posecheck.specs.schema import CueSpec, ExerciseSpec
+from posecheck.pose.landmarks import PoseFrame
+from posecheck.specs.schema import ExerciseSpec, PostureSpec
 
-#: Side choice in ``auto`` mode switches once the other side is this much more visible.
-SIDE_SWITCH_MARGIN = 0.15
-#: An ``extreme`` cue reads its metric as the median over this many seconds around a rep's extreme.
-EXTREME_WINDOW_S = 0.2
-#: How long the verdict on the last rep stays on screen.
-REP_MESSAGE_S = 2.0
+
+@dataclass(frozen=True)
+class RepVerdict:
+    """The judgement on one finished rep: which per-rep cues failed, and when it was counted."""
+
+    index: int
+    side: str | None
+    end_s: float
+    counted_s: float
+    failed: tuple[str, ...]
+    partial: bool = False
 
 
 @dataclass(frozen=True)
 class FrameState:
-    """What the live overlay shows after one frame."""
+    """What the live view needs after one frame. Wording and timing of messages are the renderer's."""
 
     t: float
     detected: bool
+    in_posture: bool
     side: str | None
     phase: str
     reps: int
     per_side: dict[str, int]
     hold_s: float
+    hold_per_side: dict[str, float]
     in_position: bool
     progress: float
     metrics: dict[str, float]
     cues: dict[str, str]  # cue id -> "ok" | "fail" | "idle"
-    messages: tuple[str, ...]
+    last_rep: RepVerdict | None = None
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        """Ids of the cues failing right now: frame cues past their minimum duration, and
+        per-rep cues whose metric is out of bounds at the peak of the rep in progress."""
+        return tuple(cid for cid, status in self.cues.items() if status == "fail")
 
 
-@dataclass
-class CueResult:
-    """A cue over the whole session: frames scored, frames failed, failing spans in seconds."""
+@dataclass(frozen=True)
+class RepStats:
+    """One rep (or cycle) measured: timing, range of motion of the driving metric, failed cues."""
 
-    spec: CueSpec
-    evaluated_frames: int
-    failed_frames: int
-    windows_s: list[tuple[float, float]]
-    fail_mask: np.ndarray = field(repr=False)
+    rep: Rep
+    duration_s: float
+    out_s: float
+    at_peak_s: float
+    back_s: float
+    range_of_motion: float | None
+    failed_cues: tuple[str, ...]
+
+    @property
+    def start_s(self) -> float:
+        return self.rep.start_s
+
+    @property
+    def peak_s(self) -> float:
+        return self.rep.peak_s
+
+    @property
+    def end_s(self) -> float:
+        return self.rep.end_s
+
+    @property
+    def peak_from_s(self) -> float:
+        return self.rep.peak_from_s
+
+    @property
+    def peak_to_s(self) -> float:
+        return self.rep.peak_to_s
+
+    @property
+    def side(self) -> str | None:
+        return self.rep.side
+
+    @property
+    def partial(self) -> str | None:
+        return self.rep.partial
 
 
 @dataclass
 class SessionResult:
-    """Everything the analysis found; :mod:`posecheck.report` turns it into JSON."""
+    """Everything the analysis found; :mod:`posecheck.report` turns it into the report."""
 
     spec: ExerciseSpec
     t: np.ndarray
     detected: np.ndarray
     people: np.ndarray
-    reps: list[Rep]
-    partial_reps: list[Rep]
+    in_posture: np.ndarray
+    sides: list[str | None]
+    reps: list[RepStats]
+    partial_reps: list[RepStats]
     rejected_reps: int
     hold_s: float | None
     good_form_s: float | None
+    hold_per_side: dict[str, tuple[float, float]] | None
     in_position: np.ndarray | None
     cues: dict[str, CueResult]
     metrics: dict[str, np.ndarray]
     views: Counter
-    warnings: list[str]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def frames_with_pose(self) -> int:
         return int(self.detected.sum())
 
     @property
+    def posture_s(self) -> float:
+        return timeline.seconds(self.in_posture, self.t)
+
+    @property
+    def posture_found(self) -> bool:
+        return bool(self.in_posture.any())
+
+    @property
     def per_side(self) -> dict[str, int] | None:
-        if self.spec.sides != "alternating":
+        if self.spec.sides != "alternating" or self.spec.reps is None:
             return None
-        counts = {s: 0 for s in SIDES}
-        for rep in self.reps:
-            if rep.side in counts:
-                counts[rep.side] += 1
-        return counts
+        counts = Counter(r.rep.side for r in self.reps)
+        return {s: counts.get(s, 0) for s in SIDES}
 
     @property
     def dominant_view(self) -> str | None:
         return self.views.most_common(1)[0][0] if self.views else None
 
-    def rep_failed_cues(self, rep: Rep) -> list[str]:
-        """Cue ids that failed at some point during a rep."""
-        inside = (self.t >= rep.start_s) & (self.t <= rep.end_s)
-        return [cid for cid, cue in self.cues.items() if bool((cue.fail_mask & inside).any())]
 
-
-def _lower_side_score(frame: PoseFrame) -> float:
-    """> 0 when the left shoulder and hip are nearer the floor (lower in the image) than the
-    right ones, in torso lengths; NaN when nobody is there."""
-    if not frame.detected:
-        return math.nan
-    xy = frame.image_xy
-    ls, rs, lh, rh = (JOINT_INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
-    torso = float(np.linalg.norm((xy[ls] + xy[rs]) / 2 - (xy[lh] + xy[rh]) / 2))
-    if not torso > 0:
-        return math.nan
-    return float((xy[ls, 1] - xy[rs, 1]) + (xy[lh, 1] - xy[rh, 1])) / (2 * torso)
-
-
-class _Cue:
-    """Causal state of one cue: hysteresis on the bound and a minimum failing time."""
-
-    def __init__(self, spec: CueSpec):
-        self.spec = spec
-        self.failing = False
-        self.fail_since = math.nan
-
-    def update(self, t: float, value: float, in_phase: bool) -> str:
-        if not in_phase or not math.isfinite(value):
-            return "idle"
-        lo, hi, h = self.spec.min, self.spec.max, self.spec.hysteresis
-        outside = (lo is not None and value < lo) or (hi is not None and value > hi)
-        inside_margin = (lo is None or value >= lo + h) and (hi is None or value <= hi - h)
-        if not self.failing and outside:
-            self.failing, self.fail_since = True, t
-        elif self.failing and inside_margin:
-            self.failing = False
-        return "fail" if self.failing else "ok"
-
-    def shown(self, t: float) -> bool:
-        return self.failing and t - self.fail_since >= self.spec.min_duration_s
-
-
-class _Hold:
-    """Causal hold timer: in position after ``min_enter_s``, brief exits bridged by ``grace_s``."""
-
-    def __init__(self, spec: ExerciseSpec):
-        assert spec.hold is not None
-        self.rule = spec.hold
-        self.conditions = [(c.metric, Hysteresis(on=c.enter, off=c.exit)) for c in spec.hold.require]
-        self.in_position = False
-        self.held_s = 0.0
-        self._pending_since = math.nan
-        self._last_raw = math.nan
-        self._last_t = math.nan
-
-    def raw(self, detected: bool, metrics: dict[str, float]) -> bool:
-        states = [h.update(metrics[name]) for name, h in self.conditions]
-        return detected and all(states)
-
-    def update(self, t: float, raw: bool) -> bool:
-        dt = t - self._last_t if math.isfinite(self._last_t) else 0.0
-        self._last_t = t
-        if raw:
-            if not math.isfinite(self._pending_since):
-                self._pending_since = t
-            if self.in_position:
-                self.held_s += dt
-            elif t - self._pending_since >= self.rule.min_enter_s:
-                self.in_position = True
-                self.held_s += t - self._pending_since
-            self._last_raw = t
-        else:
-            self._pending_since = math.nan if not self.in_position else self._pending_since
-            if self.in_position and t - self._last_raw > self.rule.grace_s:
-                self.in_position = False
-                self._pending_since = math.nan
-        return self.in_position
+def _posture(spec: ExerciseSpec) -> PostureSpec:
+    if not isinstance(spec.posture, PostureSpec):
+        raise ValueError(
+            f"spec {spec.name!r} names posture {spec.posture!r} but it is not resolved; "
+            "load specs with posecheck.specs.loader.load_spec (or resolve_posture)"
+        )
+    return spec.posture
 
 
 class ExerciseSession:
@@ -182,274 +173,269 @@ class ExerciseSession:
 
     def __init__(self, spec: ExerciseSpec):
         self.spec = spec
-        self.metrics = {name: CompiledMetric.compile(name, m) for name, m in spec.metrics.items()}
-        # Side-dependent metrics keep one filter per side, so a side switch never blends the
-        # left knee's history into the right knee's; the others need just one.
-        self._filters = {
-            (name, side): OneEuroFilter(
-                min_cutoff=m.smoothing_hz or spec.smoothing_hz, beta=0.0, reset_after_s=spec.reset_after_s
-            )
-            for name, m in spec.metrics.items()
-            for side in (SIDES if self.metrics[name].uses_side() else (None,))
-        }
-        sided = [m for m in self.metrics.values() if m.uses_side()]
-        self._side_joints = {s: sorted({i for m in sided for i in m.joint_indices(s)}) for s in SIDES}
-        self._side = spec.sides if spec.sides in SIDES else None
-        self._side_score = 0.0
-        self.counter = (
-            RepCounter(spec.reps.rest, spec.reps.peak, spec.reps.min_phase_s, spec.reps.min_rep_s, spec.reset_after_s)
-            if spec.reps
-            else None
-        )
-        self.hold = _Hold(spec) if spec.hold else None
-        self.cues = [_Cue(c) for c in spec.cues]
+        self.bank = MetricBank(spec.metrics, spec.smoothing_hz, spec.reset_after_s, spec.min_visibility)
+        self.gate = PostureGate(_posture(spec), spec.min_visibility, spec.reset_after_s)
+        self.side_selector = make_side_selector(spec.sides, self.bank.side_joints())
+        self.rep_driver = RepDriver(spec.reps, spec.reset_after_s) if spec.reps else None
+        self.hold_driver = HoldDriver(spec.hold) if spec.hold else None
+        self.sequence_driver = SequenceDriver(spec.sequence) if spec.sequence else None
+        self.cues = [make_cue_evaluator(c) for c in spec.cues]
+        self._cue_require = {c.id: ConditionSet(c.require) for c in spec.cues}
         self._t: list[float] = []
         self._detected: list[bool] = []
         self._people: list[int] = []
-        self._raw_hold: list[bool] = []
-        self._cue_eval: dict[str, list[bool]] = {c.id: [] for c in spec.cues}
-        self._cue_fail: dict[str, list[bool]] = {c.id: [] for c in spec.cues}
-        self._metric_log: dict[str, list[float]] = {name: [] for name in self.metrics}
-        self._views: Counter = Counter()
-        self._view_log: list[str | None] = []
+        self._in_posture: list[bool] = []
+        self._sides: list[str | None] = []
+        self._views: list[str | None] = []
+        self._metric_log: dict[str, list[float]] = {name: [] for name in spec.metrics}
+        self._cue_allowed: dict[str, list[bool]] = {c.id: [] for c in spec.cues}
+        self._view_counts: Counter = Counter()
+        self._verdicts: dict[tuple[float, float], RepVerdict] = {}
+        self._counted = 0
+        self._last_rep: RepVerdict | None = None
         self._finished: SessionResult | None = None
-        self._reps_judged = 0
-        self._rep_message: tuple[float, tuple[str, ...]] | None = None
 
     # -- per frame -------------------------------------------------------------------------
 
-    def _choose_side(self, frame: PoseFrame) -> str:
-        if self.spec.sides in SIDES:
-            return self.spec.sides
-        if self.spec.sides == "lower":
-            diff = _lower_side_score(frame)
-        else:
-            vis = side_visibility(frame, self._side_joints)
-            diff = vis["left"] - vis["right"]
-        if frame.detected and math.isfinite(diff):
-            self._side_score = 0.7 * self._side_score + 0.3 * diff
-        if self._side is None:
-            self._side = "left" if not diff < 0 else "right"
-        elif self._side == "left" and self._side_score < -SIDE_SWITCH_MARGIN:
-            self._side = "right"
-        elif self._side == "right" and self._side_score > SIDE_SWITCH_MARGIN:
-            self._side = "left"
-        return self._side
+    @property
+    def _counter(self) -> RepDriver | SequenceDriver | None:
+        return self.rep_driver or self.sequence_driver
 
-    def _smoothed(self, name: str, side: str, frame: PoseFrame) -> float:
-        metric = self.metrics[name]
-        raw = metric.evaluate(frame, side, self.spec.min_visibility)
-        return self._filters[(name, side if metric.uses_side() else None)].update(frame.t, raw)
+    def _choose_side(self, frame: PoseFrame) -> tuple[str, dict[str, float]]:
+        """Working side of this frame and the driving metric's value, when it was needed to choose."""
+        driving: dict[str, float] = {}
+
+        def progress(side: str) -> float:
+            if self.rep_driver is not None:
+                name = self.spec.reps.metric
+                driving[side] = self.bank.value(name, frame, side)
+                return self.rep_driver.progress(driving[side])
+            if self.hold_driver is not None:
+                values = {c.metric: self.bank.value(c.metric, frame, side) for c in self.spec.hold.require[:1]}
+                driving[side] = next(iter(values.values()))
+                return self.hold_driver.progress(values)
+            return math.nan
+
+        side = self.side_selector.update(frame, progress)
+        known = {}
+        if side in driving:
+            name = self.spec.reps.metric if self.rep_driver is not None else self.spec.hold.require[0].metric
+            known[name] = driving[side]
+        return side, known
 
     def update(self, frame: PoseFrame) -> FrameState:
         """Feed the next frame (in time order); returns the live state."""
         if self._finished is not None:
             raise RuntimeError("session already finished")
         t = frame.t
-        if self.spec.sides == "alternating" and self.counter is not None:
-            rep_metric = self.spec.reps.metric
-            both = {s: self._smoothed(rep_metric, s, frame) for s in SIDES}
-            finite = {s: self.counter.progress(v) for s, v in both.items() if math.isfinite(v)}
-            side = max(finite, key=finite.get) if finite else (self._side or "left")
-            self._side = side
-            values = {n: (both[side] if n == rep_metric else self._smoothed(n, side, frame)) for n in self.metrics}
-        else:
-            side = self._choose_side(frame)
-            values = {n: self._smoothed(n, side, frame) for n in self.metrics}
+        side, known = self._choose_side(frame)
+        values = self.bank.values(frame, side, known)
+        view = view_name(facing_angle_deg(frame)) if frame.detected else None
+        gate_open = self.gate.update(frame, side)
 
-        phase = UNKNOWN
-        progress = math.nan
-        moving = False
-        if self.counter is not None:
-            v = values[self.spec.reps.metric]
-            phase = self.counter.update(t, v, side)
-            progress = self.counter.progress(v)
-            moving = phase == PEAK or (phase == REST and math.isfinite(v) and not self.counter.at_rest(v))
+        phase, progress, moving = UNKNOWN, math.nan, False
+        if self.rep_driver is not None:
+            phase = self.rep_driver.update(t, values, gate_open, side)
+            progress = self.rep_driver.progress(values[self.spec.reps.metric])
+            moving = self.rep_driver.moving(values)
+        if self.sequence_driver is not None:
+            phase = self.sequence_driver.update(t, values, gate_open)
+            moving = phase != UNKNOWN
         in_position = raw_position = False
-        if self.hold is not None:
-            raw_position = self.hold.raw(frame.detected, values)
-            self._raw_hold.append(raw_position)
-            in_position = self.hold.update(t, raw_position)
-            if self.counter is None:
+        if self.hold_driver is not None:
+            in_position = self.hold_driver.update(t, values, gate_open, frame.detected)
+            raw_position = self.hold_driver.raw
+            if self._counter is None:
                 phase = "hold" if in_position else "out"
 
-        self._t.append(t)
-        self._detected.append(frame.detected)
-        self._people.append(frame.people)
-        for n, v in values.items():
-            self._metric_log[n].append(v)
-
-        view = view_name(facing_angle_deg(frame)) if frame.detected else None
-        self._view_log.append(view)
-        if view:
-            self._views[view] += 1
-
-        messages = []
-        if self.counter is not None and len(self.counter.reps) + len(self.counter.partials) > self._reps_judged:
-            self._reps_judged = len(self.counter.reps) + len(self.counter.partials)
-            done = self.counter.reps + self.counter.partials
-            last = max(done, key=lambda r: r.end_s)
-            failed = [c for c, bad in self.judge_rep(last).items() if bad]
-            self._rep_message = (t, tuple(f"Last rep: {self.spec.cue(c).message}" for c in failed))
-        if self._rep_message and t - self._rep_message[0] <= REP_MESSAGE_S:
-            messages.extend(self._rep_message[1])
-
-        active = moving or in_position
         statuses: dict[str, str] = {}
+        active = moving or in_position
         for cue in self.cues:
-            p = cue.spec.phase
-            if p == "extreme":
-                # Judged per rep (judge_rep); on screen, show how the current value compares.
-                v = values[cue.spec.metric]
-                shown = phase == PEAK and math.isfinite(v) and self._view_shows(cue.spec, view)
-                outside = (cue.spec.min is not None and v < cue.spec.min) or (cue.spec.max is not None and v > cue.spec.max)
-                statuses[cue.spec.id] = ("fail" if outside else "ok") if shown else "idle"
-                self._cue_eval[cue.spec.id].append(False)
-                self._cue_fail[cue.spec.id].append(False)
+            spec = cue.spec
+            allowed = self._cue_require[spec.id].update(values) and frame.detected and gate_open
+            allowed = allowed and (spec.views is None or view in spec.views)
+            self._cue_allowed[spec.id].append(allowed)
+            if cue.per_rep:
+                statuses[spec.id] = cue.live_status(values, allowed and phase == PEAK)
                 continue
-            in_phase = frame.detected and self._view_shows(cue.spec, view) and (
-                p == "any"
-                or (p == "hold" and raw_position)
-                or (p == "peak" and phase == PEAK)
-                or (p == "rest" and phase == REST and not moving)
-                or (p == "active" and active)
+            in_phase = (
+                spec.phase == "any"
+                or (spec.phase == "hold" and raw_position)
+                or (spec.phase == "peak" and phase == PEAK)
+                or (spec.phase == "rest" and phase == REST and not moving)
+                or (spec.phase == "active" and active)
             )
-            status = cue.update(t, values[cue.spec.metric], in_phase)
-            statuses[cue.spec.id] = status
-            self._cue_eval[cue.spec.id].append(status != "idle")
-            self._cue_fail[cue.spec.id].append(status == "fail")
-            if status == "fail" and cue.shown(t):
-                messages.append(cue.spec.message)
+            statuses[spec.id] = cue.update(t, values[spec.metric], allowed and in_phase)
 
-        per_side = self._per_side_live()
+        self._record(frame, side, view, gate_open, values)
+        self._judge_new_reps(t)
         return FrameState(
             t=t,
             detected=frame.detected,
+            in_posture=gate_open,
             side=side if frame.detected else None,
             phase=phase,
-            reps=self.counter.count if self.counter else 0,
-            per_side=per_side,
-            hold_s=self.hold.held_s if self.hold else 0.0,
+            reps=len(self._counter.reps) if self._counter else 0,
+            per_side=self._per_side_live(),
+            hold_s=self.hold_driver.seconds() if self.hold_driver else 0.0,
+            hold_per_side={},
             in_position=in_position,
             progress=progress,
             metrics=values,
             cues=statuses,
-            messages=tuple(messages),
+            last_rep=self._last_rep,
         )
 
-    @staticmethod
-    def _view_shows(cue: CueSpec, view: str | None) -> bool:
-        """A cue that names its views is only judged on frames seen from one of them."""
-        return cue.views is None or view in cue.views
+    def _record(self, frame: PoseFrame, side: str, view: str | None, gate_open: bool, values: dict[str, float]) -> None:
+        self._t.append(frame.t)
+        self._detected.append(frame.detected)
+        self._people.append(frame.people)
+        self._in_posture.append(gate_open)
+        self._sides.append(side if frame.detected else None)
+        self._views.append(view)
+        if view:
+            self._view_counts[view] += 1
+        for n, v in values.items():
+            self._metric_log[n].append(v)
 
-    def judge_rep(self, rep: Rep) -> dict[str, bool | None]:
-        """Verdict of each ``extreme`` cue on one rep: True = failed, None = not visible."""
-        t = np.asarray(self._t, np.float64)
-        near = np.abs(t - rep.peak_s) <= EXTREME_WINDOW_S
-        views = [v for v, n in zip(self._view_log, near, strict=True) if n]
-        out: dict[str, bool | None] = {}
-        for cue in self.spec.cues:
-            if cue.phase != "extreme":
-                continue
-            if cue.views is not None and not any(v in cue.views for v in views):
-                out[cue.id] = None
-                continue
-            values = np.asarray(self._metric_log[cue.metric], np.float64)[near]
-            values = values[np.isfinite(values)]
-            if values.size == 0:
-                out[cue.id] = None
-                continue
-            v = float(np.median(values))
-            out[cue.id] = (cue.min is not None and v < cue.min) or (cue.max is not None and v > cue.max)
-        return out
+    def _recording(self) -> Recording:
+        return Recording(
+            t=np.asarray(self._t, np.float64),
+            views=self._views,
+            metrics={n: np.asarray(v, np.float64) for n, v in self._metric_log.items()},
+            cue_allowed={c: np.asarray(v, bool) for c, v in self._cue_allowed.items()},
+        )
+
+    def _judge_new_reps(self, t: float) -> None:
+        counter = self._counter
+        if counter is None or len(counter.reps) + len(counter.partials) == self._counted:
+            return
+        done = counter.reps + counter.partials
+        self._counted = len(done)
+        last = max(done, key=lambda r: r.end_s)
+        rec = self._recording()
+        failed = tuple(c.spec.id for c in self.cues if c.per_rep and c.judge(last, rec))
+        index = len(counter.reps) if last in counter.reps else 0
+        self._last_rep = RepVerdict(index, last.side, last.end_s, t, failed, partial=last.partial is not None)
 
     def _per_side_live(self) -> dict[str, int]:
-        if self.counter is None or self.spec.sides != "alternating":
+        if self.rep_driver is None or self.spec.sides != "alternating":
             return {}
-        counts = Counter(r.side for r in self.counter.reps)
+        counts = Counter(r.side for r in self.rep_driver.reps)
         return {s: counts.get(s, 0) for s in SIDES}
 
     # -- end of session --------------------------------------------------------------------
 
     def result(self) -> SessionResult:
-        """Close the session (idempotent) and compute the final numbers from the timeline."""
+        """Close the session (idempotent) and compute the final numbers from the recorded frames."""
         if self._finished is not None:
             return self._finished
-        t = np.asarray(self._t, np.float64)
+        rec = self._recording()
+        t = rec.t
         end = float(t[-1] + timeline.frame_durations(t)[-1]) if t.size else 0.0
-        if self.counter is not None:
-            self.counter.finish(end)
-
-        in_position = None
-        hold_s = good_s = None
-        if self.hold is not None:
-            in_position = timeline.clean_mask(
-                np.asarray(self._raw_hold, bool), t, min_on_s=self.spec.hold.min_enter_s, max_gap_s=self.spec.hold.grace_s
-            )
-            hold_s = timeline.seconds(in_position, t)
+        counter = self._counter
+        if counter is not None:
+            counter.finish(end)
+        self.gate.finish(end)
 
         cues: dict[str, CueResult] = {}
-        form_fail = np.zeros(t.size, bool)
-        all_reps = (self.counter.reps + self.counter.partials) if self.counter else []
-        verdicts = [(rep, self.judge_rep(rep)) for rep in all_reps]
-        for spec in self.spec.cues:
-            if spec.phase == "extreme":
-                evaluated = np.zeros(t.size, bool)
-                fail = np.zeros(t.size, bool)
-                for rep, verdict in verdicts:
-                    window = (t >= rep.peak_from_s) & (t <= rep.peak_to_s)
-                    if verdict.get(spec.id) is not None:
-                        evaluated |= window
-                        if verdict[spec.id]:
-                            fail |= window
+        verdicts: dict[int, list[str]] = {}
+        all_reps = (counter.reps + counter.partials) if counter else []
+        for cue in self.cues:
+            if cue.per_rep:
+                judged = [(rep, cue.judge(rep, rec)) for rep in all_reps]
+                for rep, bad in judged:
+                    if bad:
+                        verdicts.setdefault(id(rep), []).append(cue.spec.id)
+                cues[cue.spec.id] = cue.result(t, judged)
             else:
-                raw_fail = np.asarray(self._cue_fail[spec.id], bool)
-                fail = timeline.clean_mask(raw_fail, t, min_on_s=spec.min_duration_s, max_gap_s=spec.min_duration_s)
-                evaluated = np.asarray(self._cue_eval[spec.id], bool)
-            cues[spec.id] = CueResult(
-                spec=spec,
-                evaluated_frames=int(evaluated.sum()),
-                failed_frames=int((fail & evaluated).sum()),
-                windows_s=timeline.windows_s(fail, t),
-                fail_mask=fail,
-            )
-            if spec.severity != "info" and spec.phase in ("hold", "active", "any"):
-                form_fail |= fail
-        if in_position is not None:
+                cues[cue.spec.id] = cue.result(t)
+        for cid, c in cues.items():
+            if not c.spec.kind == "frame":
+                continue
+            for rep in all_reps:
+                inside = (t >= rep.start_s) & (t <= rep.end_s)
+                if (c.fail_mask & inside).any() and cid not in verdicts.get(id(rep), []):
+                    verdicts.setdefault(id(rep), []).append(cid)
+
+        hold_s = good_s = None
+        hold_per_side = None
+        in_position = None
+        if self.hold_driver is not None:
+            self.hold_driver.finish(end)
+            in_position = self.hold_driver.timer.mask(t)
+            hold_s = timeline.seconds(in_position, t)
+            form_fail = np.zeros(t.size, bool)
+            for c in cues.values():
+                if c.spec.kind == "frame" and c.spec.severity != "info" and c.spec.phase in ("hold", "active", "any"):
+                    form_fail |= c.fail_mask
             good = timeline.trim_run_starts(in_position & ~form_fail, t, self.spec.hold.settle_s)
             good_s = timeline.seconds(good, t)
+            if self.spec.hold.per_side:
+                side_arr = np.asarray([s or "" for s in self._sides])
+                hold_per_side = {
+                    s: (timeline.seconds(in_position & (side_arr == s), t), timeline.seconds(good & (side_arr == s), t))
+                    for s in SIDES
+                }
+
+        def stats(rep: Rep) -> RepStats:
+            return self._rep_stats(rep, rec, tuple(verdicts.get(id(rep), [])))
 
         detected = np.asarray(self._detected, bool)
         people = np.asarray(self._people, np.int16)
-        warnings = self._warnings(detected, people)
+        in_posture = self.gate.mask(t)
         self._finished = SessionResult(
             spec=self.spec,
             t=t,
             detected=detected,
             people=people,
-            reps=list(self.counter.reps) if self.counter else [],
-            partial_reps=list(self.counter.partials) if self.counter else [],
-            rejected_reps=self.counter.rejected if self.counter else 0,
+            in_posture=in_posture,
+            sides=list(self._sides),
+            reps=[stats(r) for r in counter.reps] if counter else [],
+            partial_reps=[stats(r) for r in counter.partials] if counter else [],
+            rejected_reps=self.rep_driver.counter.rejected if self.rep_driver else 0,
             hold_s=hold_s,
             good_form_s=good_s,
+            hold_per_side=hold_per_side,
             in_position=in_position,
             cues=cues,
-            metrics={n: np.asarray(v, np.float64) for n, v in self._metric_log.items()},
-            views=self._views,
-            warnings=warnings,
+            metrics=rec.metrics,
+            views=self._view_counts,
         )
+        self._finished.warnings = self._warnings(self._finished)
         return self._finished
 
-    def _warnings(self, detected: np.ndarray, people: np.ndarray) -> list[str]:
+    def _rep_stats(self, rep: Rep, rec: Recording, failed: tuple[str, ...]) -> RepStats:
+        rom = None
+        metric = self.spec.reps.metric if self.spec.reps else self.spec.sequence.metric
+        if metric is not None:
+            inside = (rec.t >= rep.start_s) & (rec.t <= rep.end_s)
+            values = rec.metrics[metric][inside]
+            values = values[np.isfinite(values)]
+            rom = float(values.max() - values.min()) if values.size else None
+        return RepStats(
+            rep=rep,
+            duration_s=rep.end_s - rep.start_s,
+            out_s=rep.peak_from_s - rep.start_s,
+            at_peak_s=rep.peak_to_s - rep.peak_from_s,
+            back_s=rep.end_s - rep.peak_to_s,
+            range_of_motion=rom,
+            failed_cues=failed,
+        )
+
+    def _warnings(self, result: SessionResult) -> list[str]:
         out = []
-        crowded = int((people > 1).sum())
+        crowded = int((result.people > 1).sum())
         if crowded:
             out.append(f"several people seen in {crowded} frames; analysed the most prominent one")
-        if self._views:
-            view, n = self._views.most_common(1)[0]
+        if result.frames_with_pose and not result.posture_found:
+            posture = _posture(self.spec)
+            out.append(f"no {posture.name.replace('_', '-')} position ({posture.title}) found: is this {self.spec.name}?")
+        if self._view_counts:
+            view, n = self._view_counts.most_common(1)[0]
             if view not in self.spec.views:
                 out.append(
-                    f"camera view looks like {view!r} ({100 * n / max(1, detected.sum()):.0f}% of frames); "
+                    f"camera view looks like {view!r} ({100 * n / max(1, result.frames_with_pose):.0f}% of frames); "
                     f"{self.spec.name} is best filmed from: {', '.join(self.spec.views)}"
                 )
             for cue in self.spec.cues:

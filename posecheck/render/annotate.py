@@ -13,6 +13,7 @@ import numpy as np
 
 from posecheck.core.metrics import CompiledMetric
 from posecheck.core.session import FrameState
+from posecheck.render.messages import cue_messages
 from posecheck.pose.landmarks import JOINT_INDEX, SKELETON_EDGES, PoseFrame
 from posecheck.specs.schema import ExerciseSpec
 
@@ -25,15 +26,15 @@ PANEL = (30, 30, 30)
 TEXT = (245, 245, 245)
 
 _EDGES = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in SKELETON_EDGES]
-
-
 class Annotator:
     """Draw one spec's view of a frame: which joints each cue watches, and how it is going."""
 
     def __init__(self, spec: ExerciseSpec, min_visibility: float | None = None):
         self.spec = spec
         self.min_visibility = spec.min_visibility if min_visibility is None else min_visibility
-        self._cue_metrics = {c.id: CompiledMetric.compile(c.metric, spec.metrics[c.metric]) for c in spec.cues}
+        self._cue_metrics = {
+            c.id: CompiledMetric.compile(c.metric, spec.metrics[c.metric]) for c in spec.cues if hasattr(c, "metric")
+        }
 
     def _joint_status(self, state: FrameState) -> dict[int, str]:
         """Per landmark: "fail" beats "ok" beats "idle", over the cues that watch it."""
@@ -81,14 +82,14 @@ class Annotator:
         fs = 0.55 * scale
         th = max(1, int(round(scale)))
         lines = [self.spec.title]
-        if self.spec.mode == "reps":
-            count = f"Reps: {state.reps}"
+        if self.spec.mode in ("reps", "sequence"):
+            count = f"{'Reps' if self.spec.mode == 'reps' else 'Cycles'}: {state.reps}"
             if state.per_side:
                 count += "  (" + " ".join(f"{k[0].upper()}:{v}" for k, v in state.per_side.items()) + ")"
             lines.append(count)
         if self.spec.hold is not None and (self.spec.mode == "hold" or state.hold_s > 0):
             lines.append(f"Hold: {state.hold_s:5.1f} s" + ("" if state.in_position else "  (paused)"))
-        phase = state.phase if state.detected else "no person"
+        phase = state.phase if state.in_posture else "not in position" if state.detected else "no person"
         lines.append(f"Phase: {phase}")
         line_h = int(24 * scale)
         width = int(270 * scale)
@@ -101,11 +102,12 @@ class Annotator:
             cv2.rectangle(out, (x0, y0), (x0 + int(12 * scale), y0 + h), DIM, 1)
             fill = int(h * state.progress)
             cv2.rectangle(out, (x0, y0 + h - fill), (x0 + int(12 * scale), y0 + h), OK, -1)
-        if state.messages:
+        messages = cue_messages(self.spec, state)
+        if messages:
             msg_h = int(28 * scale)
-            top = out.shape[0] - msg_h * len(state.messages) - int(6 * scale)
+            top = out.shape[0] - msg_h * len(messages) - int(6 * scale)
             cv2.rectangle(out, (0, top), (out.shape[1], out.shape[0]), PANEL, -1)
-            for k, msg in enumerate(state.messages):
+            for k, msg in enumerate(messages):
                 cv2.putText(out, _fit(msg, out.shape[1], fs, th), (int(8 * scale), top + msg_h * (k + 1) - int(8 * scale)),
                             font, fs, FAIL, th, cv2.LINE_AA)
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
+
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from posecheck.batch import ClipScore, summarize
+
+#: Width of the table when stdout is not a terminal and ``$COLUMNS`` is not set (files, pipes).
+UNBOUNDED_WIDTH = 200
 
 _STATUS = {"pass": "[green]pass[/]", "fail": "[red]FAIL[/]", "error": "[red]error[/]", "skipped": "[dim]skipped[/]"}
 
@@ -42,19 +50,65 @@ def _faults(s: ClipScore) -> str:
     return ", ".join(parts)
 
 
-def batch_table(scores: list[ClipScore]) -> Table:
-    table = Table(title="posecheck batch", show_lines=False)
-    for col in ("clip", "exercise", "conf", "reps exp/got", "hold s exp/got", "faults (exp ✓/✗, +unlabelled)", "result"):
-        table.add_column(col)
-    for s in scores:
-        result = _STATUS[s.status] + (f" {s.reason}" if s.reason else "")
-        table.add_row(s.label.file, s.label.exercise, s.label.confidence, _reps(s), _hold(s), _faults(s), result)
+def _result(s: ClipScore) -> str:
+    return _STATUS[s.status] + (f" {s.reason}" if s.reason else "")
+
+
+#: (header, cell); the order of the columns on screen.
+_COLUMNS: list[tuple[str, Callable[[ClipScore], str]]] = [
+    ("clip", lambda s: s.label.file),
+    ("exercise", lambda s: s.label.exercise),
+    ("conf", lambda s: s.label.confidence),
+    ("reps exp/got", _reps),
+    ("hold s exp/got", _hold),
+    ("faults (exp ✓/✗, +unlabelled)", _faults),
+    ("result", _result),
+]
+#: Columns dropped, in this order, when the table is wider than the terminal; the others fold.
+_DROP_FIRST = ("conf", "exercise")
+
+
+def batch_table(scores: list[ClipScore], width: int | None = None) -> Table:
+    """The results table; with ``width``, columns that are empty on every row are left out
+    and the least important ones (confidence, exercise) dropped until it fits, and the
+    remaining cells fold instead of being cut."""
+    columns = list(_COLUMNS)
+    if width is not None:
+        columns = [c for c in columns if c[0] in ("clip", "result") or any(c[1](s) for s in scores)]
+
+    def build(cols: list[tuple[str, Callable[[ClipScore], str]]]) -> Table:
+        table = Table(title="posecheck batch", show_lines=False)
+        for header, _ in cols:
+            table.add_column(header, overflow="fold")
+        for s in scores:
+            table.add_row(*(cell(s) for _, cell in cols))
+        return table
+
+    table = build(columns)
+    if width is None:
+        return table
+    unbounded = Console(width=10_000)  # measures the width the table wants, not what it is given
+    for name in _DROP_FIRST:
+        if Measurement.get(unbounded, unbounded.options, table).maximum <= width:
+            break
+        columns = [c for c in columns if c[0] != name]
+        table = build(columns)
     return table
 
 
+def table_width() -> int:
+    """The terminal's width; ``$COLUMNS`` or :data:`UNBOUNDED_WIDTH` when stdout is not a terminal."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return Console().width
+    return UNBOUNDED_WIDTH
+
+
 def print_batch_table(scores: list[ClipScore], console: Console | None = None) -> None:
-    console = console or Console(width=200)
-    console.print(batch_table(scores))
+    console = console or Console(width=table_width())
+    console.print(batch_table(scores, width=console.width))
     summary = summarize(scores)
     r, h = summary["reps_within_tolerance"], summary["holds_within_tolerance"]
     console.print(

@@ -6,7 +6,10 @@ models in :mod:`posecheck.specs.schema`.
 
 Search path for ``load_spec("squat")``: ``$POSECHECK_SPECS`` (``os.pathsep``-separated
 folders), then the ``exercise_specs/`` folder of the checkout, then the copy packaged in
-the wheel.
+the wheel. Named postures (``posture = "supine"``) are looked up in the ``postures/``
+subfolder of the same folders; a loaded spec always carries its resolved
+:class:`~posecheck.specs.schema.PostureSpec`. Exercise names are matched against spec
+names and their ``aliases``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from posecheck.errors import SpecError, UnknownExerciseError
 from posecheck.pose.landmarks import suggest
-from posecheck.specs.schema import ExerciseSpec
+from posecheck.specs.schema import ExerciseSpec, PostureSpec
 
 _REPO_SPECS = Path(__file__).resolve().parents[2] / "exercise_specs"
 _PACKAGED_SPECS = Path(__file__).resolve().parents[1] / "_specs"
@@ -45,27 +48,45 @@ def spec_files() -> dict[str, Path]:
     return found
 
 
+def posture_files() -> dict[str, Path]:
+    """Every posture file found in the ``postures/`` subfolders, by name; earlier folders win."""
+    found: dict[str, Path] = {}
+    for d in spec_dirs():
+        for path in sorted((d / "postures").glob("*.toml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
 def known_exercises() -> list[str]:
     return sorted(spec_files())
 
 
+_CUE_TAGS = ("frame", "rep", "pause", "tempo")
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """``loc`` without pydantic's validator steps and union tags (``cues.0.rep.metric`` -> ``cues.0.metric``)."""
+    out: list = []
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("function-") or (out and isinstance(out[-1], int) and part in _CUE_TAGS)):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
 def _field_path(loc: tuple) -> str:
     out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after[_references()]", "function-after[_arity()]", "function-after[_bounds()]"):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
+    for part in _clean_loc(loc):
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
     return out or "(top level)"
 
 
-def _allowed_fields(loc: tuple) -> list[str]:
+def _allowed_fields(loc: tuple, model: type[BaseModel]) -> list[str]:
     """Field names allowed where ``loc`` points (for did-you-mean on unknown keys)."""
-    current: type[BaseModel] | None = ExerciseSpec
+    tag = next((p for p in loc if isinstance(p, str) and p in _CUE_TAGS), None)
+    current: type[BaseModel] | None = model
     dict_key_next = False
-    for part in loc[:-1]:
+    for part in _clean_loc(loc)[:-1]:
         if isinstance(part, int) or current is None:
             continue
         if dict_key_next:  # a key of a dict field, such as a metric's name
@@ -75,28 +96,37 @@ def _allowed_fields(loc: tuple) -> list[str]:
         if field is None:
             continue
         dict_key_next = getattr(field.annotation, "__origin__", None) is dict
-        current = _model_in(field.annotation)
+        current = _model_in(field.annotation, tag)
     return list(current.model_fields) if current is not None else []
 
 
-def _model_in(annotation) -> type[BaseModel] | None:
+def _model_in(annotation, tag: str | None = None) -> type[BaseModel] | None:
+    """The pydantic model inside a field's annotation; in a union of cue kinds, the one tagged ``tag``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
+    candidates = []
+    for arg in (getattr(annotation, "__args__", None) or ()) + tuple(getattr(annotation, "__metadata__", None) or ()):
+        found = _model_in(arg, tag)
         if found is not None:
-            return found
-    return None
+            candidates.append(found)
+    if hasattr(annotation, "__origin__") and not candidates:
+        found = _model_in(annotation.__origin__, tag)
+        candidates += [found] if found is not None else []
+    for model in candidates:
+        kind = model.model_fields.get("kind")
+        if tag is None or kind is None or kind.default == tag or f"'{tag}'" in str(kind.annotation):
+            return model
+    return candidates[0] if candidates else None
 
 
-def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+def format_validation_error(path: Path | str, exc: ValidationError, model: type[BaseModel] = ExerciseSpec) -> str:
     """One line per problem: ``file: field: what is wrong (did you mean ...?)``."""
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         field = _field_path(loc)
         if err["type"] == "extra_forbidden":
-            hint = suggest(str(loc[-1]), _allowed_fields(loc))
+            hint = suggest(str(loc[-1]), _allowed_fields(loc, model))
             msg = f"unknown field{hint}"
         elif err["type"] == "missing":
             msg = "required field is missing"
@@ -112,28 +142,112 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_spec_file(path: str | os.PathLike[str]) -> ExerciseSpec:
-    """Parse and validate one spec file; raise :class:`SpecError` naming file and field."""
-    path = Path(path)
+#: Tables nested deeper than this are refused before parsing (no spec needs more than 5).
+MAX_NESTING = 32
+
+
+def _nesting_depth(text: str) -> int:
+    """An upper bound on how deeply a TOML text nests inline tables and arrays."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def read_toml(path: Path, what: str) -> dict:
+    """Read a TOML file into a dict; every problem is one :class:`SpecError` line naming the file."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise SpecError(f"{path}: spec file not found") from None
+        raise SpecError(f"{path}: {what} file not found") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder, not a {what} file") from None
     except OSError as exc:
-        raise SpecError(f"{path}: cannot read spec file: {exc.strerror}") from None
+        raise SpecError(f"{path}: cannot read {what} file: {exc.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file") from None
+    if _nesting_depth(text) > MAX_NESTING:
+        raise SpecError(f"{path}: arrays or tables nested more than {MAX_NESTING} levels deep; a {what} needs at most 5")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to read") from None
+
+
+def load_posture_file(path: str | os.PathLike[str]) -> PostureSpec:
+    """Parse and validate one posture file of the posture library."""
+    path = Path(path)
+    data = read_toml(path, "posture")
+    try:
+        posture = PostureSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(path, exc, PostureSpec)) from None
+    if posture.name != path.stem:
+        raise SpecError(f"{path}: name: {posture.name!r} does not match the file name; rename the file to {posture.name}.toml or fix the name")
+    return posture
+
+
+def load_posture(name: str, where: str = "") -> PostureSpec:
+    """A named posture from the library; :class:`SpecError` listing the known ones."""
+    files = posture_files()
+    if name not in files:
+        known = sorted(files)
+        prefix = f"{where}: posture: " if where else ""
+        raise SpecError(f"{prefix}unknown posture {name!r}{suggest(name, known)}; known: {', '.join(known) or '(none found)'}")
+    return load_posture_file(files[name])
+
+
+def resolve_posture(spec: ExerciseSpec, where: str = "") -> ExerciseSpec:
+    """The spec with a named posture replaced by its definition from the library."""
+    if isinstance(spec.posture, PostureSpec):
+        return spec
+    return spec.model_copy(update={"posture": load_posture(spec.posture, where)})
+
+
+def load_spec_file(path: str | os.PathLike[str]) -> ExerciseSpec:
+    """Parse and validate one spec file; raise :class:`SpecError` naming file and field."""
+    path = Path(path)
+    data = read_toml(path, "spec")
     try:
         spec = ExerciseSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(format_validation_error(path, exc)) from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to validate") from None
     if spec.name != path.stem:
         raise SpecError(f"{path}: name: {spec.name!r} does not match the file name; rename the file to {spec.name}.toml or fix the name")
-    return spec
+    return resolve_posture(spec, str(path))
+
+
+def spec_aliases() -> dict[str, str]:
+    """Every alias any spec declares, mapped to that spec's name (specs that fail to load are left out)."""
+    out: dict[str, str] = {}
+    for name, path in spec_files().items():
+        try:
+            data = read_toml(path, "spec")
+        except SpecError:
+            continue
+        aliases = data.get("aliases", [])
+        if isinstance(aliases, list):
+            for alias in aliases:
+                if isinstance(alias, str) and alias not in out:
+                    out[alias] = name
+    return out
+
+
+def canonical_exercise(name: str) -> str | None:
+    """The spec name for an exercise name or alias; None when no spec knows it."""
+    if name in spec_files():
+        return name
+    return spec_aliases().get(name)
 
 
 def load_spec(name_or_path: str | os.PathLike[str]) -> ExerciseSpec:
@@ -142,9 +256,10 @@ def load_spec(name_or_path: str | os.PathLike[str]) -> ExerciseSpec:
     if text.endswith(".toml") or os.sep in text or Path(text).is_file():
         return load_spec_file(text)
     files = spec_files()
-    if text not in files:
+    name = canonical_exercise(text)
+    if name is None:
         known = sorted(files)
         raise UnknownExerciseError(
-            f"unknown exercise {text!r}{suggest(text, known)}; known: {', '.join(known) or '(none found)'}"
+            f"unknown exercise {text!r}{suggest(text, known + sorted(spec_aliases()))}; known: {', '.join(known) or '(none found)'}"
         )
-    return load_spec_file(files[text])
+    return load_spec_file(files[name])

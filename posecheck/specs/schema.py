@@ -1,38 +1,69 @@
-"""The exercise spec format: pydantic v2 models, strict (unknown fields are errors).
+"""The exercise spec format, version 2: pydantic v2 models, strict (unknown fields are errors).
 
-A spec declares named *metrics* (geometry over named joints), a *rep rule* and/or a
-*hold rule* that turn one metric into phases, and *cues* that bound a metric during a
-phase. ``docs/specs.md`` explains the format; ``posecheck specs schema`` prints the JSON
-Schema generated from these models.
+A spec declares named *metrics* (geometry over named joints), the *posture* the exercise
+is done in, *drivers* that turn metrics into reps, held time or a sequence of states, and
+*cues* that judge form. ``docs/specs.md`` documents every rule kind with an example;
+``posecheck specs schema`` prints the JSON Schema generated from these models.
 
-Joint references in metrics are MediaPipe joint names (``left_hip``) or one of three
-templates resolved per frame:
+Rule kinds that differ in what they need are separate models selected by ``kind`` (a
+pydantic discriminated union): a new kind is a new model plus a new part in
+:mod:`posecheck.core`, never a new branch in an existing one.
 
-* ``side_<joint>``: the working side, chosen by the spec's ``sides`` rule;
-* ``other_<joint>``: the opposite side (bird dog's reaching arm);
-* ``mid_<joint>``: the midpoint of the left and right joints.
+Joint references in metrics are MediaPipe joint names (``left_hip``) or templates resolved
+per frame: ``side_<joint>`` (the working side chosen by ``sides``), ``other_<joint>`` (the
+opposite side) and ``mid_<joint>`` (the midpoint of left and right).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from posecheck.pose.landmarks import JOINT_NAMES, SIDED_SUFFIXES, suggest
 
-SPEC_SCHEMA_VERSION = 1
+SPEC_SCHEMA_VERSION = 2
 TEMPLATE_PREFIXES = ("side_", "other_", "mid_")
-VIEWS = ("side", "front", "oblique", "rear")
+View = Literal["side", "front", "oblique", "rear"]
+Direction = Literal["up", "down"]
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-#: Number of joints each metric kind takes, and what they mean.
-METRIC_ARITY: dict[str, tuple[int, str]] = {
-    "angle": (3, "[a, vertex, c]: angle at the middle joint, 0..180 deg"),
-    "tilt": (2, "[from, to]: segment angle against `reference`, 0..90 deg"),
-    "offset": (3, "[point, line_a, line_b]: signed distance from the line / |line|, + = above"),
-    "height_diff": (2, "[a, b]: how much higher a is than b, / torso length"),
-    "distance_ratio": (4, "[a, b, c, d]: |ab| / |cd|"),
-    "segment_angle": (4, "[a, b, c, d]: angle between directions a->b and c->d, 0..180 deg"),
+
+class MetricKind(BaseModel):
+    """What a metric kind takes and returns (the implementations live in ``posecheck.core.metrics``)."""
+
+    joints: int
+    meaning: str
+    signed: bool = False
+
+
+#: Every metric kind: how many joints it takes and what its value means.
+METRIC_KINDS: dict[str, MetricKind] = {
+    "angle": MetricKind(joints=3, meaning="[a, vertex, c]: angle at the middle joint, 0..180 deg (180 = straight)"),
+    "tilt": MetricKind(joints=2, meaning="[from, to]: segment angle against `reference`, 0..90 deg, unsigned"),
+    "elevation": MetricKind(
+        joints=2, signed=True, meaning="[from, to]: how far the segment points above the horizontal, -90..90 deg"
+    ),
+    "lean": MetricKind(
+        joints=2, signed=True,
+        meaning="[from, to]: segment angle from vertical in the body's own front-back plane, "
+        "+ = toward the front (trunk leaning forward), -180..180 deg",
+    ),
+    "ahead": MetricKind(
+        joints=2, signed=True,
+        meaning="[a, b]: how far a is in front of b along the body's forward direction, in torso lengths",
+    ),
+    "facing": MetricKind(
+        joints=0, signed=True,
+        meaning="[]: where the chest points, -90 (to the floor: prone, all fours) .. 90 deg (to the ceiling: supine)",
+    ),
+    "offset": MetricKind(
+        joints=3, signed=True,
+        meaning="[point, line_a, line_b]: distance of the point from the line / |line|, + = toward `toward`",
+    ),
+    "height_diff": MetricKind(joints=2, signed=True, meaning="[a, b]: how much higher a is than b, / torso length"),
+    "distance_ratio": MetricKind(joints=4, meaning="[a, b, c, d]: |ab| / |cd|"),
+    "segment_angle": MetricKind(joints=4, meaning="[a, b, c, d]: angle between directions a->b and c->d, 0..180 deg"),
 }
 
 
@@ -57,12 +88,17 @@ class _Strict(BaseModel):
 class MetricSpec(_Strict):
     """One named measurement per frame, visibility-gated on all of its joints."""
 
-    kind: Literal["angle", "tilt", "offset", "height_diff", "distance_ratio", "segment_angle"]
-    joints: list[str] = Field(description="joint names or side_/other_/mid_ templates; count depends on kind")
+    kind: Literal[tuple(METRIC_KINDS)]  # type: ignore[valid-type]
+    joints: list[str] = Field(
+        default_factory=list, description="joint names or side_/other_/mid_ templates; count depends on kind"
+    )
     space: Literal["image", "world"] = Field(
         "image", description="image: 2D pixels; world: MediaPipe 3D world landmarks in metres"
     )
     reference: Literal["horizontal", "vertical"] | None = Field(None, description="tilt only")
+    toward: Literal["up", "forward"] | None = Field(
+        None, description="offset only: the side of the line that counts as positive [default: up]"
+    )
     smoothing_hz: float | None = Field(
         None, gt=0, le=30, description="One Euro minimum cut-off; default: the spec's smoothing_hz"
     )
@@ -75,49 +111,99 @@ class MetricSpec(_Strict):
 
     @model_validator(mode="after")
     def _arity(self) -> MetricSpec:
-        n, meaning = METRIC_ARITY[self.kind]
-        if len(self.joints) != n:
-            raise ValueError(f"{self.kind!r} metrics take {n} joints {meaning}; got {len(self.joints)}")
+        kind = METRIC_KINDS[self.kind]
+        if len(self.joints) != kind.joints:
+            raise ValueError(f"{self.kind!r} metrics take {kind.joints} joints {kind.meaning}; got {len(self.joints)}")
         if self.kind == "tilt" and self.reference is None:
             raise ValueError("a 'tilt' metric needs reference = 'horizontal' or 'vertical'")
         if self.kind != "tilt" and self.reference is not None:
             raise ValueError(f"'reference' applies to tilt metrics only, not {self.kind!r}")
+        if self.kind != "offset" and self.toward is not None:
+            raise ValueError(f"'toward' applies to offset metrics only, not {self.kind!r}")
+        if self.kind == "facing" and self.space != "world":
+            raise ValueError("a 'facing' metric needs space = 'world' (the chest direction is a 3D quantity)")
+        return self
+
+
+class Condition(_Strict):
+    """A metric past a threshold, with hysteresis.
+
+    ``direction = "up"``: true once the metric rises to ``enter``, false again once it falls
+    to ``exit`` (so ``enter > exit``). ``direction = "down"``: true once it falls to
+    ``enter``, false once it rises to ``exit`` (``enter < exit``).
+    """
+
+    metric: str
+    direction: Direction = Field(description="up: high values are true; down: low values are true")
+    enter: float
+    exit: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Condition:
+        if self.direction == "up" and not self.enter > self.exit:
+            raise ValueError(
+                f"direction 'up' needs enter > exit (got enter {self.enter:g}, exit {self.exit:g}); "
+                "swap them or use direction = 'down'"
+            )
+        if self.direction == "down" and not self.enter < self.exit:
+            raise ValueError(
+                f"direction 'down' needs enter < exit (got enter {self.enter:g}, exit {self.exit:g}); "
+                "swap them or use direction = 'up'"
+            )
+        return self
+
+
+class PostureSpec(_Strict):
+    """A body position as data: conditions on metrics that hold while a person is in it.
+
+    Postures live in ``exercise_specs/postures/<name>.toml`` (a shared library: supine,
+    prone, quadruped, ...) or inline in a spec as ``[posture]``. Reps, holds and cues count
+    only while the spec's posture holds.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    title: str = Field(min_length=3, description="plain words for messages: 'lying on the back'")
+    metrics: dict[str, MetricSpec] = Field(min_length=1)
+    require: list[Condition] = Field(min_length=1)
+    min_enter_s: float = Field(0.3, ge=0, le=10, description="time in the posture before it counts")
+    grace_s: float = Field(1.0, ge=0, le=10, description="brief exits (or lost tracking) shorter than this are bridged")
+
+    @model_validator(mode="after")
+    def _references(self) -> PostureSpec:
+        for i, cond in enumerate(self.require):
+            _check_metric(cond.metric, self.metrics, f"require[{i}].metric")
         return self
 
 
 class RepRule(_Strict):
     """Count reps on one metric with two thresholds.
 
-    A rep leaves the rest zone, passes ``peak`` (the extreme: top of a bridge, bottom of
-    a squat) and comes back past ``rest``. ``peak > rest`` means the metric rises during
-    a rep. Each phase must last ``min_phase_s`` and a whole rep ``min_rep_s``, which
-    rejects jitter and twitches.
+    A rep leaves the rest zone, passes ``peak`` (the extreme: top of a bridge, bottom of a
+    squat) and comes back past ``rest``. ``direction`` says which way the metric moves
+    during a rep and must agree with the thresholds. ``require`` conditions must hold for a
+    frame to count toward a rep.
     """
 
     metric: str
+    direction: Direction = Field(description="up: the metric rises from rest to peak; down: it falls")
     rest: float = Field(description="back at rest once the metric returns past this value")
     peak: float = Field(description="at the extreme once the metric passes this value")
     min_phase_s: float = Field(0.2, ge=0, le=10)
     min_rep_s: float = Field(0.8, ge=0, le=60)
+    require: list[Condition] = Field(default_factory=list, description="preconditions on every counted frame")
 
     @model_validator(mode="after")
-    def _distinct(self) -> RepRule:
-        if self.rest == self.peak:
-            raise ValueError(f"rest and peak must differ (both are {self.rest}); they form the hysteresis band")
-        return self
-
-
-class Condition(_Strict):
-    """A metric inside a band, with hysteresis: true once past ``enter``, false once past ``exit``."""
-
-    metric: str
-    enter: float
-    exit: float
-
-    @model_validator(mode="after")
-    def _distinct(self) -> Condition:
-        if self.enter == self.exit:
-            raise ValueError(f"enter and exit must differ (both are {self.enter}); they form the hysteresis band")
+    def _ordered(self) -> RepRule:
+        if self.direction == "up" and not self.peak > self.rest:
+            raise ValueError(
+                f"direction 'up' needs peak > rest (got rest {self.rest:g}, peak {self.peak:g}); "
+                "swap them or use direction = 'down'"
+            )
+        if self.direction == "down" and not self.peak < self.rest:
+            raise ValueError(
+                f"direction 'down' needs peak < rest (got rest {self.rest:g}, peak {self.peak:g}); "
+                "swap them or use direction = 'up'"
+            )
         return self
 
 
@@ -133,30 +219,65 @@ class HoldRule(_Strict):
         0.5, ge=0, le=10,
         description="good-form time starts once form has been good this long (not while still moving into place)",
     )
+    per_side: bool = Field(False, description="time each side separately (the working side chosen by `sides`)")
 
 
-class CueSpec(_Strict):
-    """A form check: the metric must stay within [min, max] during ``phase``."""
+class SequenceState(_Strict):
+    """One state of a sequence: its name and the conditions that define it."""
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(pattern=NAME_PATTERN)
+    require: list[Condition] = Field(min_length=1)
+
+
+class SequenceRule(_Strict):
+    """An ordered walk through named states, e.g. cat -> cow -> cat; one full walk is a cycle.
+
+    ``order`` lists state names; a cycle is complete when the states were reached in that
+    order. When the order ends where it starts (cat, cow, cat) the end of one cycle is the
+    start of the next. ``metric`` is reported at its extreme in each state.
+    """
+
+    states: list[SequenceState] = Field(min_length=2)
+    order: list[str] = Field(min_length=2)
+    metric: str | None = Field(None, description="metric whose extreme is reported per state")
+    min_state_s: float = Field(0.2, ge=0, le=10, description="time a state must hold to count as reached")
+    max_cycle_s: float = Field(30.0, gt=0, le=600, description="a cycle taking longer than this starts over")
+
+    @model_validator(mode="after")
+    def _order(self) -> SequenceRule:
+        names = [s.name for s in self.states]
+        if len(set(names)) != len(names):
+            raise ValueError("sequence state names must be unique")
+        for i, name in enumerate(self.order):
+            if name not in names:
+                raise ValueError(f"order[{i}] names unknown state {name!r}{suggest(name, names)}; states: {', '.join(names)}")
+        for a, b in zip(self.order, self.order[1:], strict=False):
+            if a == b:
+                raise ValueError(f"order repeats state {a!r} twice in a row")
+        return self
+
+
+Judge = Literal["extreme", "max", "min"]
+CuePhase = Literal["hold", "peak", "rest", "active", "any"]
+
+
+class _CueBase(_Strict):
+    id: str = Field(pattern=NAME_PATTERN)
+    message: str = Field(min_length=3, description="what to tell the person, in plain words")
+    severity: Literal["info", "warning", "error"] = "warning"
+    views: list[View] | None = Field(
+        None, description="camera views that can show this cue; on other views it is not judged and the report says so"
+    )
+    require: list[Condition] = Field(default_factory=list, description="the cue is judged only while these hold")
+
+
+class _Bounded(_CueBase):
     metric: str
     min: float | None = None
     max: float | None = None
-    hysteresis: float = Field(0.0, ge=0, description="margin inside the bound needed to clear a failure")
-    phase: Literal["extreme", "hold", "peak", "rest", "active", "any"] = Field(
-        description="extreme: once per rep, at its most extreme moment (depth, top line); "
-        "hold: in the held position; peak: every frame past the rep's peak threshold; "
-        "rest: between reps; active: in a rep or hold; any: every frame with a pose"
-    )
-    min_duration_s: float = Field(0.3, ge=0, le=30, description="a failure shorter than this is not reported")
-    message: str = Field(min_length=3)
-    severity: Literal["info", "warning", "error"] = "warning"
-    views: list[Literal["side", "front", "oblique", "rear"]] | None = Field(
-        None, description="camera views that can show this cue; the tool warns when the view differs"
-    )
 
     @model_validator(mode="after")
-    def _bounds(self) -> CueSpec:
+    def _bounds(self) -> _Bounded:
         if self.min is None and self.max is None:
             raise ValueError("a cue needs 'min', 'max' or both")
         if self.min is not None and self.max is not None and self.min >= self.max:
@@ -164,30 +285,107 @@ class CueSpec(_Strict):
         return self
 
 
+class FrameCue(_Bounded):
+    """``kind = "frame"``: the metric must stay within [min, max] on every frame of ``phase``."""
+
+    kind: Literal["frame"] = "frame"
+    phase: CuePhase = Field(
+        description="hold: in the held position; peak: past the rep's peak threshold; "
+        "rest: at rest between reps; active: in a rep or a hold; any: every frame in the posture"
+    )
+    hysteresis: float = Field(0.0, ge=0, description="margin inside the bound needed to clear a failure")
+    min_duration_s: float = Field(0.3, ge=0, le=30, description="a failure shorter than this is not reported")
+
+
+class RepCue(_Bounded):
+    """``kind = "rep"``: judged once per rep on one value of the metric.
+
+    ``judge``: ``extreme`` takes the median around the rep's most extreme moment (depth of a
+    squat, top line of a bridge); ``max``/``min`` take the largest/smallest value over the
+    whole rep (a knee that drifts at any point).
+    """
+
+    kind: Literal["rep"]
+    judge: Judge = "extreme"
+
+
+class PauseCue(_CueBase):
+    """``kind = "pause"``: each rep must stay past its peak threshold for at least ``min_s``."""
+
+    kind: Literal["pause"]
+    min_s: float = Field(gt=0, le=60)
+
+
+class TempoCue(_CueBase):
+    """``kind = "tempo"``: a rep, its way out (rest -> peak) or its way back must not be too fast."""
+
+    kind: Literal["tempo"]
+    min_rep_s: float | None = Field(None, gt=0, le=120)
+    min_out_s: float | None = Field(None, gt=0, le=60, description="rest to peak (lifting, or lowering into a squat)")
+    min_back_s: float | None = Field(None, gt=0, le=60, description="peak back to rest")
+
+    @model_validator(mode="after")
+    def _some(self) -> TempoCue:
+        if self.min_rep_s is None and self.min_out_s is None and self.min_back_s is None:
+            raise ValueError("a tempo cue needs min_rep_s, min_out_s or min_back_s")
+        return self
+
+
+def _cue_kind(data: Any) -> str:
+    kind = data.get("kind", "frame") if isinstance(data, dict) else getattr(data, "kind", "frame")
+    return kind if kind in ("frame", "rep", "pause", "tempo") else "frame"
+
+
+CueSpec = Annotated[
+    Union[
+        Annotated[FrameCue, Tag("frame")],
+        Annotated[RepCue, Tag("rep")],
+        Annotated[PauseCue, Tag("pause")],
+        Annotated[TempoCue, Tag("tempo")],
+    ],
+    Discriminator(_cue_kind),
+]
+REP_CUE_KINDS = ("rep", "pause", "tempo")
+
+
 class Dosage(_Strict):
-    """What the source articles recommend; shown to the user, never enforced."""
+    """What the source articles recommend; shown to the user and compared with what was done."""
 
     sets: int | None = Field(None, ge=1, le=20)
     reps: tuple[int, int] | None = Field(None, description="[low, high] per set (per side if per_side)")
-    hold_s: tuple[float, float] | None = Field(None, description="[low, high] seconds per hold")
+    hold_s: tuple[float, float] | None = Field(None, description="[low, high] seconds per hold (per side if per_side)")
     per_side: bool = False
+    rest_s: float | None = Field(None, ge=0, le=600, description="rest between sets")
     note: str = ""
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Dosage:
+        for name in ("reps", "hold_s"):
+            low_high = getattr(self, name)
+            if low_high is not None:
+                low, high = low_high
+                if not 0 < low <= high:
+                    raise ValueError(f"{name} must be [low, high] with 0 < low <= high, got [{low:g}, {high:g}]")
+        return self
 
 
 class ExerciseSpec(_Strict):
-    """A whole exercise: what to measure, how to count, what to check, what to advise."""
+    """A whole exercise: where it is done, what to measure, how to count, what to check, what to advise."""
 
-    schema_version: Literal[1] = SPEC_SCHEMA_VERSION
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    schema_version: Literal[2] = Field(description="2 (version 1 specs: see docs/specs.md for the changes)")
+    name: str = Field(pattern=NAME_PATTERN)
     title: str
-    mode: Literal["reps", "hold"]
-    views: list[Literal["side", "front", "oblique", "rear"]] = Field(
-        min_length=1, description="camera views the spec works from, best first"
+    aliases: list[str] = Field(default_factory=list, description="other names (labels) that mean this exercise")
+    mode: Literal["reps", "hold", "sequence"] = Field(description="what the summary leads with")
+    posture: str | PostureSpec = Field(
+        description="name of a posture in the posture library (supine, prone, ...) or an inline [posture] table"
     )
-    sides: Literal["auto", "lower", "left", "right", "alternating"] = Field(
+    views: list[View] = Field(min_length=1, description="camera views the spec works from, best first")
+    sides: Literal["auto", "lower", "left", "right", "alternating", "front_leg"] = Field(
         "auto",
         description="auto: the side facing the camera; lower: the side nearer the floor (side-lying "
-        "exercises); left/right: fixed; alternating: the side that moves, counted per side",
+        "exercises); left/right: fixed; alternating: the side that moves, counted per side; "
+        "front_leg: the leg further forward (split stances)",
     )
     min_visibility: float = Field(0.5, ge=0, le=1, description="joints below this visibility are not scored")
     smoothing_hz: float = Field(1.5, gt=0, le=30, description="default One Euro cut-off for metrics")
@@ -195,45 +393,88 @@ class ExerciseSpec(_Strict):
     metrics: dict[str, MetricSpec] = Field(min_length=1)
     reps: RepRule | None = None
     hold: HoldRule | None = None
+    sequence: SequenceRule | None = None
     cues: list[CueSpec] = Field(default_factory=list)
     dosage: Dosage = Field(default_factory=Dosage)
     safety: list[str] = Field(default_factory=list)
 
+    @field_validator("aliases")
+    @classmethod
+    def _alias_names(cls, aliases: list[str]) -> list[str]:
+        import re
+
+        for a in aliases:
+            if not re.match(NAME_PATTERN, a):
+                raise ValueError(f"alias {a!r} must be snake_case (a-z, 0-9, _)")
+        return aliases
+
     @model_validator(mode="after")
     def _references(self) -> ExerciseSpec:
-        known = list(self.metrics)
-
         def check(metric: str, where: str) -> None:
-            if metric not in self.metrics:
-                raise ValueError(f"{where} names unknown metric {metric!r}{suggest(metric, known)}; defined: {', '.join(known)}")
+            _check_metric(metric, self.metrics, where)
 
-        if self.mode == "reps" and self.reps is None:
-            raise ValueError("mode 'reps' needs a [reps] rule")
-        if self.mode == "hold" and self.hold is None:
-            raise ValueError("mode 'hold' needs a [hold] rule")
+        def check_all(conditions: list[Condition], where: str) -> None:
+            for i, cond in enumerate(conditions):
+                check(cond.metric, f"{where}[{i}].metric")
+
+        needs = {"reps": self.reps, "hold": self.hold, "sequence": self.sequence}
+        if needs[self.mode] is None:
+            raise ValueError(f"mode {self.mode!r} needs a [{self.mode}] rule")
+        if self.reps is not None and self.sequence is not None:
+            raise ValueError("a spec counts with [reps] or with [sequence], not both")
         if self.reps is not None:
             check(self.reps.metric, "reps.metric")
+            check_all(self.reps.require, "reps.require")
         if self.hold is not None:
-            for i, cond in enumerate(self.hold.require):
-                check(cond.metric, f"hold.require[{i}].metric")
+            check_all(self.hold.require, "hold.require")
+        if self.sequence is not None:
+            if self.sequence.metric is not None:
+                check(self.sequence.metric, "sequence.metric")
+            for i, state in enumerate(self.sequence.states):
+                check_all(state.require, f"sequence.states[{i}].require")
+        counted = self.reps is not None or self.sequence is not None
         seen: set[str] = set()
         for i, cue in enumerate(self.cues):
-            check(cue.metric, f"cues[{i}].metric")
+            if isinstance(cue, _Bounded):
+                check(cue.metric, f"cues[{i}].metric")
+            check_all(cue.require, f"cues[{i}].require")
             if cue.id in seen:
                 raise ValueError(f"cues[{i}].id {cue.id!r} is used twice")
             seen.add(cue.id)
-            if cue.phase in ("extreme", "peak", "rest") and self.reps is None:
-                raise ValueError(f"cues[{i}] uses phase {cue.phase!r} but the spec has no [reps] rule")
-            if cue.phase == "hold" and self.hold is None:
-                raise ValueError(f"cues[{i}] uses phase 'hold' but the spec has no [hold] rule")
+            if cue.kind in REP_CUE_KINDS and not counted:
+                raise ValueError(f"cues[{i}] is judged per rep (kind {cue.kind!r}) but the spec has no [reps] or [sequence] rule")
+            if cue.kind in ("pause", "tempo") and self.reps is None:
+                raise ValueError(f"cues[{i}] (kind {cue.kind!r}) needs a [reps] rule")
+            if isinstance(cue, FrameCue):
+                if cue.phase in ("peak", "rest") and self.reps is None:
+                    raise ValueError(f"cues[{i}] uses phase {cue.phase!r} but the spec has no [reps] rule")
+                if cue.phase == "hold" and self.hold is None:
+                    raise ValueError(f"cues[{i}] uses phase 'hold' but the spec has no [hold] rule")
         templated = any(j.startswith(("side_", "other_")) for m in self.metrics.values() for j in m.joints)
-        if self.sides == "alternating" and not templated:
-            raise ValueError("sides = 'alternating' needs metrics with side_ joints")
+        if self.sides in ("alternating", "front_leg") and not templated:
+            raise ValueError(f"sides = {self.sides!r} needs metrics with side_ joints")
+        if self.hold is not None and self.hold.per_side and not templated:
+            raise ValueError("hold.per_side needs metrics with side_ joints (the side is chosen per frame)")
+        if self.sides == "alternating" and self.reps is None and self.hold is None:
+            raise ValueError("sides = 'alternating' picks the side by the [reps] or [hold] metric; add one")
+        if self.dosage.reps is not None and not counted:
+            raise ValueError("dosage.reps needs a [reps] or [sequence] rule to count them")
+        if self.dosage.hold_s is not None and self.hold is None:
+            raise ValueError("dosage.hold_s needs a [hold] rule to time it")
         return self
 
-    def cue(self, cue_id: str) -> CueSpec:
+    @property
+    def posture_name(self) -> str:
+        return self.posture if isinstance(self.posture, str) else self.posture.name
+
+    def cue(self, cue_id: str):
         for c in self.cues:
             if c.id == cue_id:
                 return c
         raise KeyError(cue_id)
 
+
+def _check_metric(metric: str, metrics: dict[str, MetricSpec], where: str) -> None:
+    if metric not in metrics:
+        known = list(metrics)
+        raise ValueError(f"{where} names unknown metric {metric!r}{suggest(metric, known)}; defined: {', '.join(known)}")

@@ -33,7 +33,7 @@ def scores(clips_dir: Path):
 
 
 def windows(score, cue: str) -> list[tuple[float, float]]:
-    return [tuple(w) for w in score.report["cues"][cue]["windows_s"]]
+    return [tuple(w) for w in score.report.to_dict()["cues"][cue]["windows_s"]]
 
 
 def overlaps(found: list[tuple[float, float]], lo: float, hi: float) -> bool:
@@ -72,15 +72,15 @@ def test_side_plank_faults_in_matching_windows(scores):
 def test_squat_counts_exactly_with_no_faults(scores):
     s = scores["squat_yy.mp4"]
     assert (s.reps, s.partial) == (3, 0)
-    assert [item["peak_s"] for item in s.report["reps"]["items"]] == pytest.approx([2.63, 5.63, 8.4], abs=0.5)
+    assert [item["peak_s"] for item in s.report.to_dict()["reps"]["items"]] == pytest.approx([2.63, 5.63, 8.4], abs=0.5)
     assert not windows(s, "insufficient_depth") and not windows(s, "excessive_forward_lean")
 
 
 def test_bridge_counts_the_cut_rep_as_partial(scores):
     s = scores["bridge_lena.mp4"]
     assert (s.reps, s.partial) == (2, 1)
-    assert s.report["reps"]["partial_items"][0]["cut"] == "end"
-    assert s.report["reps"]["partial_by_cut"] == {"start": 0, "end": 1, "lost": 0}
+    assert s.report.to_dict()["reps"]["partial_items"][0]["cut"] == "end"
+    assert s.report.to_dict()["reps"]["partial_by_cut"] == {"start": 0, "end": 1, "lost": 0}
 
 
 def test_annotated_video_has_every_frame(clips_dir: Path, tmp_path: Path):

@@ -96,7 +96,7 @@ def test_every_rep_count_is_exact(sample_scores):
             score = sample_scores[clip["file"]]
             assert (score.reps, score.partial) == (clip["reps"], 0), clip["file"]
             if clip["per_side"]:
-                assert score.report["reps"]["per_side"] == clip["per_side"], clip["file"]
+                assert score.report.to_dict()["reps"]["per_side"] == clip["per_side"], clip["file"]
 
 
 @pytest.mark.real_model
@@ -106,7 +106,7 @@ def test_every_injected_fault_is_flagged_in_its_window(sample_scores):
         for fault in {f["fault"] for f in clip["faults"]}:
             if fault == "hips_not_level":  # no tested view shows a hip roll: not judged, and warned about
                 assert any("hips_not_level" in n for n in score.not_checked)
-                assert any("cannot be judged reliably" in w for w in score.report["warnings"])
+                assert any("cannot be judged reliably" in w for w in score.report.to_dict()["warnings"])
                 continue
             assert fault in score.faults_flagged, (clip["file"], fault)
 

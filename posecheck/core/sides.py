@@ -1,0 +1,135 @@
+"""Side selectors: which side of the body is the working side on this frame.
+
+One small class per ``sides`` rule of the spec, each with ``update(frame, progress)``
+called on every frame (also when nobody is detected, when it keeps its last choice).
+``progress(side)`` tells how far the driving metric of that side is toward its extreme;
+only the selector that follows the moving limb uses it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from posecheck.core import geometry
+from posecheck.core.metrics import SIDES, side_visibility
+from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
+
+#: A smoothed side score must pass this margin before the choice switches sides.
+SIDE_SWITCH_MARGIN = 0.15
+
+Progress = Callable[[str], float]
+
+
+class _Hysteretic:
+    """Turn a smoothed signed score (> 0: left, < 0: right) into a side with a switching margin."""
+
+    def __init__(self, margin: float = SIDE_SWITCH_MARGIN, weight: float = 0.3):
+        self.side: str | None = None
+        self.margin = margin
+        self.weight = weight
+        self._score = 0.0
+
+    def feed(self, diff: float) -> str:
+        """``diff`` is NaN when nobody is there; the very first frame decides the starting side."""
+        if self.side is None:
+            self.side = "right" if diff < 0 else "left"
+        if math.isfinite(diff):
+            self._score = (1 - self.weight) * self._score + self.weight * diff
+        if self.side == "left" and self._score < -self.margin:
+            self.side = "right"
+        elif self.side == "right" and self._score > self.margin:
+            self.side = "left"
+        return self.side
+
+
+class FixedSide:
+    """``sides = "left"`` or ``"right"``: always that side."""
+
+    def __init__(self, side: str):
+        self.side = side
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        return self.side
+
+
+class VisibleSide:
+    """``sides = "auto"``: the side facing the camera (its joints more visible)."""
+
+    def __init__(self, side_joints: dict[str, list[int]]):
+        self.side_joints = side_joints
+        self._choice = _Hysteretic()
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        diff = math.nan
+        if frame.detected:
+            vis = side_visibility(frame, self.side_joints)
+            diff = vis["left"] - vis["right"]
+        return self._choice.feed(diff)
+
+
+class LowerSide:
+    """``sides = "lower"``: the side nearer the floor (a side plank's supporting arm)."""
+
+    _JOINTS = tuple(JOINT_INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
+
+    def __init__(self) -> None:
+        self._choice = _Hysteretic()
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        diff = math.nan
+        if frame.detected:
+            xy = frame.image_xy
+            ls, rs, lh, rh = self._JOINTS
+            torso = float(np.linalg.norm((xy[ls] + xy[rs]) / 2 - (xy[lh] + xy[rh]) / 2))
+            if torso > 0:
+                diff = float((xy[ls, 1] - xy[rs, 1]) + (xy[lh, 1] - xy[rh, 1])) / (2 * torso)
+        return self._choice.feed(diff)
+
+
+class MovingSide:
+    """``sides = "alternating"``: the side whose driving metric is further toward its extreme."""
+
+    def __init__(self) -> None:
+        self.side = "left"
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        scores = {s: progress(s) for s in SIDES}
+        finite = {s: v for s, v in scores.items() if math.isfinite(v)}
+        if finite:
+            self.side = max(finite, key=finite.get)
+        return self.side
+
+
+class FrontLeg:
+    """``sides = "front_leg"``: the leg whose ankle is further forward (the front leg of a lunge)."""
+
+    _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
+    _LA, _RA = JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]
+
+    def __init__(self) -> None:
+        self._choice = _Hysteretic(margin=0.05, weight=0.4)
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        diff = math.nan
+        if frame.detected:
+            w = frame.world_xyz.astype(np.float64)
+            forward = geometry.body_forward(w[self._LH], w[self._RH], geometry.WORLD_UP)
+            if np.isfinite(forward).all():
+                diff = float(np.dot(w[self._LA] - w[self._RA], forward))
+        return self._choice.feed(diff)
+
+
+def make_side_selector(rule: str, side_joints: dict[str, list[int]]):
+    """The selector for a spec's ``sides`` rule."""
+    if rule in SIDES:
+        return FixedSide(rule)
+    factories = {
+        "auto": lambda: VisibleSide(side_joints),
+        "lower": LowerSide,
+        "alternating": MovingSide,
+        "front_leg": FrontLeg,
+    }
+    return factories[rule]()
