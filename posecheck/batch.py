@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from posecheck.errors import LabelsError, PosecheckError, UsageError
+from posecheck.report import Report
+from posecheck.errors import LabelsError, PosecheckError, UnknownExerciseError, UsageError
+from posecheck.pose.landmarks import edit_distance, suggest
 from posecheck.specs.loader import spec_files
 
 FAULT_SLACK_S = 1.0
@@ -60,6 +64,12 @@ class ClipLabel(BaseModel):
     active_windows_s: list[tuple[float, float]] = Field(default_factory=list)
     faults: list[FaultLabel] = Field(default_factory=list)
     confidence: Literal["high", "medium", "low"] = "high"
+    #: where this entry was read from, for messages: ``labels.json: clips[3] (clip.mp4)``
+    _where: str | None = PrivateAttr(default=None)
+
+    @property
+    def where(self) -> str:
+        return self._where or f"label of {self.file!r}"
 
 
 class LabelsFile(BaseModel):
@@ -80,11 +90,75 @@ def load_labels(path: str | os.PathLike[str]) -> list[ClipLabel]:
     except json.JSONDecodeError as exc:
         raise LabelsError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     try:
-        return LabelsFile.model_validate(data).clips
+        clips = LabelsFile.model_validate(data).clips
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise LabelsError(f"{path}: {loc}: {err['msg']} ({len(exc.errors())} problem(s) in all)") from None
+    first_entry: dict[str, int] = {}
+    for i, clip in enumerate(clips):
+        clip._where = f"{path}: clips[{i}] ({clip.file})"
+        key = os.path.normpath(clip.file)
+        if key in first_entry:
+            raise LabelsError(
+                f"{path}: clip {clip.file!r} is labelled twice, in clips[{first_entry[key]}] and clips[{i}]; "
+                "keep one entry per clip"
+            )
+        first_entry[key] = i
+    return clips
+
+
+def misspelt_spec_name(name: str, spec_names: list[str] | tuple[str, ...]) -> str | None:
+    """The spec name ``name`` looks like a misspelling of, or None.
+
+    The rule (``docs/exit-codes.md``): a name that is not a spec name is a misspelling when it is
+    within a small edit distance of one (one edit for names up to 7 letters, two for longer
+    ones; a swap of neighbouring letters counts as one). Real exercises without a spec yet
+    (``clamshell``, ``side_plank_hip_dip``, ``bird_dog_crunch``) are further away than that
+    from every spec name, so they stay *skipped*.
+    """
+    if name in spec_names or not spec_names:
+        return None
+    best = min(spec_names, key=lambda s: (edit_distance(name, s), s))
+    allowed = 1 if len(best) < 8 else 2
+    return best if edit_distance(name, best) <= allowed else None
+
+
+def _spec_aliases() -> dict[str, str]:
+    """Other names specs give their exercise (``aliases`` in a spec), mapped to the spec name."""
+    from posecheck.specs import loader
+
+    aliases = getattr(loader, "spec_aliases", None)  # absent from loaders without aliases
+    return dict(aliases()) if aliases is not None else {}
+
+
+def check_exercise_names(labels: list[ClipLabel], exercises: list[str] | None = None) -> None:
+    """Refuse misspelt exercise names, in the labels and in ``--exercise``, before any work.
+
+    * a label whose exercise is a near miss of a spec name (``glute_brige``) is an error,
+      while an exercise with no spec yet (``clamshell``) is fine: its clips are skipped;
+    * every ``--exercise`` value must be a spec name or the exercise of some label;
+      otherwise nothing could match it.
+
+    Raises :class:`UnknownExerciseError` with a did-you-mean.
+    """
+    specs = sorted(spec_files())
+    names = specs + sorted(_spec_aliases())  # other names a spec declares for its exercise
+    for label in labels:
+        near = misspelt_spec_name(label.exercise, names)
+        if near is not None:
+            raise UnknownExerciseError(
+                f"{label.where}: unknown exercise {label.exercise!r} (did you mean {near!r}?); "
+                f"exercises with a spec: {', '.join(specs)}"
+            )
+    labelled = sorted({label.exercise for label in labels})
+    for name in exercises or []:
+        if name not in names and name not in labelled:
+            hint = suggest(name, specs) or suggest(name, [n for n in labelled if n not in specs])
+            raise UnknownExerciseError(
+                f"--exercise {name!r} names no spec and no labelled clip{hint}; "
+                f"exercises with a spec: {', '.join(specs) or '(none found)'}"
+            )
 
 
 @dataclass
@@ -105,7 +179,7 @@ class ClipScore:
     faults_missed: list[str] = field(default_factory=list)
     false_alarms: dict[str, float] = field(default_factory=dict)
     not_checked: list[str] = field(default_factory=list)
-    report: dict[str, Any] | None = None
+    report: Report | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -130,16 +204,16 @@ def _overlap(a: tuple[float, float], b: tuple[float, float], slack: float = 0.0)
     return max(0.0, min(a[1], b[1] + slack) - max(a[0], b[0] - slack))
 
 
-def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[str]) -> ClipScore:
+def score_clip(label: ClipLabel, report: Report, fault_vocabulary: set[str]) -> ClipScore:
     """Compare one report with its label (pure: no video, no model)."""
     score = ClipScore(label=label, status="pass", report=report)
     problems: list[str] = []
-    if report.get("reps") is not None:
-        score.reps = report["reps"]["total"]
-        score.partial = report["reps"]["partial"]
-    if report.get("hold") is not None:
-        score.hold_s = report["hold"]["seconds"]
-        score.good_form_s = report["hold"]["good_form_seconds"]
+    if report.reps is not None:
+        score.reps = report.reps.total
+        score.partial = report.reps.partial
+    if report.hold is not None:
+        score.hold_s = report.hold.seconds
+        score.good_form_s = report.hold.good_form_seconds
 
     if label.reps is not None:
         if score.reps is None:
@@ -159,8 +233,8 @@ def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[s
             if not score.hold_ok:
                 problems.append(f"hold {score.good_form_s:.1f} s not within {label.hold_s}±{tol} s")
 
-    cues = report.get("cues", {})
-    active = label.active_windows_s or [(0.0, report["source"]["duration_s"])]
+    cues = report.cues
+    active = label.active_windows_s or [(0.0, report.source.duration_s or 0.0)]
     active_total = sum(b - a for a, b in active) or 1.0
     expected: dict[str, list[tuple[float, float]]] = {}
     for f in label.faults:
@@ -170,10 +244,10 @@ def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[s
         if fault not in cues:
             score.not_checked.append(fault)
             continue
-        if cues[fault]["evaluated_frames"] == 0:
+        if cues[fault].evaluated_frames == 0:
             score.not_checked.append(f"{fault} (never judged: camera view or joint visibility)")
             continue
-        flagged = [tuple(w) for w in cues[fault]["windows_s"]]
+        flagged = [tuple(w) for w in cues[fault].windows_s]
         if all(any(_overlap(w, f, FAULT_SLACK_S) > 0 for f in flagged) for w in windows):
             score.faults_flagged.append(fault)
         else:
@@ -184,7 +258,7 @@ def score_clip(label: ClipLabel, report: dict[str, Any], fault_vocabulary: set[s
             continue
         allowed = expected.get(cue_id, [])
         wrong = 0.0
-        for w in cue["windows_s"]:
+        for w in cue.windows_s:
             inside_active = sum(_overlap(tuple(w), a) for a in active)
             excused = sum(_overlap(tuple(w), e, FAULT_SLACK_S) for e in allowed)
             wrong += max(0.0, inside_active - excused)
@@ -209,6 +283,22 @@ class BatchJob:
     fault_vocabulary: frozenset[str]
 
 
+def _ignore_interrupts() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them (no traceback per worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued clips and end the workers now instead of after their current clip."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
 def run_job(job: BatchJob) -> ClipScore:
     """Analyse one clip and score it; errors become an ``error`` row, never a crash."""
     from posecheck.analyze import AnalyzeOptions, analyze_video
@@ -220,33 +310,42 @@ def run_job(job: BatchJob) -> ClipScore:
         report = analyze_video(job.video, spec, options)
     except PosecheckError as exc:
         return ClipScore(label=job.label, status="error", reason=str(exc))
-    return score_clip(job.label, report.data, set(job.fault_vocabulary))
+    return score_clip(job.label, report, set(job.fault_vocabulary))
 
 
 def plan_batch(
     folder: str | os.PathLike[str], labels: list[ClipLabel], min_confidence: str = "low",
     exercises: list[str] | None = None,
 ) -> tuple[list[tuple[ClipLabel, Path, Path]], list[ClipScore]]:
-    """Split labelled clips into runnable (label, video, spec) triples and skipped rows."""
+    """Split labelled clips into runnable (label, video, spec) triples and skipped rows.
+
+    Misspelt exercise names (in the labels or in ``exercises``) raise
+    :class:`UnknownExerciseError`; see :func:`check_exercise_names`.
+    """
+    min_confidence = getattr(min_confidence, "value", min_confidence)
     if min_confidence not in CONFIDENCE_ORDER:
         raise UsageError(f"--min-confidence must be one of low, medium, high; got {min_confidence!r}")
     folder = Path(folder)
     if not folder.is_dir():
         raise LabelsError(f"clip folder not found: {folder}")
+    check_exercise_names(labels, exercises)
     specs = spec_files()
+    aliases = _spec_aliases()
+    wanted = {aliases.get(name, name) for name in exercises or []}
     runnable, skipped = [], []
     for label in labels:
-        if exercises and label.exercise not in exercises:
+        spec_name = label.exercise if label.exercise in specs else aliases.get(label.exercise)
+        if exercises and label.exercise not in exercises and (spec_name or label.exercise) not in wanted:
             continue
         if CONFIDENCE_ORDER[label.confidence] < CONFIDENCE_ORDER[min_confidence]:
             continue
         video = folder / label.file
-        if label.exercise not in specs:
+        if spec_name is None:
             skipped.append(ClipScore(label=label, status="skipped", reason=f"no spec for {label.exercise!r} yet"))
         elif not video.is_file():
             skipped.append(ClipScore(label=label, status="error", reason=f"clip not found: {video}"))
         else:
-            runnable.append((label, video, specs[label.exercise]))
+            runnable.append((label, video, specs[spec_name]))
     return runnable, skipped
 
 
@@ -260,29 +359,52 @@ def run_batch(
     min_confidence: str = "low",
     exercises: list[str] | None = None,
     fault_vocabulary: set[str] | None = None,
-    on_done=None,
+    on_done: Callable[[ClipScore], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> list[ClipScore]:
-    """Score every labelled clip in ``folder``; returns rows in label order."""
+    """Score every labelled clip in ``folder``; returns rows in label order.
+
+    Everything that would fail for every clip is checked before the first one runs: the
+    options, the folder, the exercise names and the model (resolved once, so a missing
+    model is one error, not an error row per clip). ``on_start(n)`` is called with the
+    number of clips about to be analysed, ``on_done(row)`` after each one, skipped rows
+    included (for progress bars, and to keep the rows gathered when interrupted).
+    """
     if not 1 <= jobs <= (os.cpu_count() or 1) * 2:
         raise UsageError(f"--jobs must be between 1 and {(os.cpu_count() or 1) * 2}, got {jobs}")
     runnable, skipped = plan_batch(folder, labels, min_confidence, exercises)
+    if runnable:
+        from posecheck.pose.models import resolve_model
+
+        model = str(resolve_model(model).path)
     vocab = frozenset(fault_vocabulary if fault_vocabulary is not None else {f.fault for l in labels for f in l.faults})
     batch = [
         BatchJob(str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab)
         for label, video, spec in runnable
     ]
-    results: dict[str, ClipScore] = {s.label.file: s for s in skipped}
+    results: dict[str, ClipScore] = {}
+    for row in skipped:
+        results[row.label.file] = row
+        if on_done:
+            on_done(row)
+    if on_start:
+        on_start(len(batch))
     if jobs == 1 or len(batch) <= 1:
         for job in batch:
             results[job.label.file] = run_job(job)
             if on_done:
                 on_done(results[job.label.file])
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        try:
             for score in pool.map(run_job, batch):
                 results[score.label.file] = score
                 if on_done:
                     on_done(score)
+        except BaseException:
+            _stop_workers(pool)
+            raise
+        pool.shutdown()
     order = [l.file for l in labels if l.file in results]
     return [results[f] for f in order]
 

@@ -1,21 +1,47 @@
 """The ``posecheck`` command: a thin typer layer over the library API.
 
 Every error a user can cause ends as one line on stderr and a distinct exit code (see
-``docs/exit-codes.md``); reports gathered before an error are still written.
+``docs/exit-codes.md``); reports gathered before an error are still written. Outputs are
+checked before any work: writable, and never one of the inputs.
+
+Start-up is kept light (heavy modules are imported inside the commands) and Ctrl-C while
+it lasts exits with code 130 without a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import signal
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up only
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+#: Exit code of an interrupted run (the value of posecheck.errors.EXIT_INTERRUPTED).
+_INTERRUPTED = 130
+
+
+def _interrupted_while_starting(signum, frame):  # pragma: no cover - timing dependent
+    raise SystemExit(_INTERRUPTED)
+
+
+try:  # Ctrl-C during the imports below: exit quietly instead of a KeyboardInterrupt traceback
+    _STARTUP_GUARD = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if _STARTUP_GUARD:
+        signal.signal(signal.SIGINT, _interrupted_while_starting)
+except ValueError:  # imported outside the main thread
+    _STARTUP_GUARD = False
+
+if not os.environ.get("POSECHECK_DEBUG"):
+    # Native libraries log to stderr on their own; posecheck promises one line per error.
+    os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging: warnings and up only
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # "[ERROR:0@...] Camera index out of range" and the like
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+from enum import Enum  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Optional  # noqa: E402
 
 import typer  # noqa: E402
+from typer.core import TyperCommand, TyperGroup  # noqa: E402
 
 from posecheck import __version__  # noqa: E402
 from posecheck.errors import (  # noqa: E402
@@ -24,7 +50,31 @@ from posecheck.errors import (  # noqa: E402
     EXIT_NO_PERSON,
     PosecheckError,
     SpecError,
+    UsageError,
+    VideoNotFoundError,
 )
+
+#: The checkout this module runs from (its ``sample_videos/`` backs up the README's commands).
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+class _HelpFlagMixin:
+    """``--help`` is a flag: show no ``<bool>`` type for it."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Command(_HelpFlagMixin, TyperCommand):
+    pass
+
+
+class _Group(_HelpFlagMixin, TyperGroup):
+    pass
+
 
 app = typer.Typer(
     name="posecheck",
@@ -32,15 +82,49 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
-specs_app = typer.Typer(help="List, show, validate exercise specs, or print their JSON Schema.", no_args_is_help=True)
+specs_app = typer.Typer(
+    help="List, show, validate exercise specs, or print their JSON Schema.", no_args_is_help=True, cls=_Group
+)
 app.add_typer(specs_app, name="specs")
+
+
+class Confidence(str, Enum):
+    """How sure the person who labelled a clip was (``--min-confidence``)."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class SynthView(str, Enum):
+    """Named camera views of ``posecheck synth`` (``posecheck.synth.VIEWS``)."""
+
+    side = "side"
+    front = "front"
+    oblique = "oblique"
+    rear = "rear"
+    side_right = "side_right"
+    oblique_right = "oblique_right"
+
+
+#: Flags take no value: an empty metavar keeps typer from showing them as ``<bool>``.
+FLAG = ""
 
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", help="lite, full, heavy, or a path to a .task bundle [default: $POSECHECK_MODEL or full]"),
+    typer.Option(
+        "--model", metavar="<lite|full|heavy|FILE>",
+        help="pose model: a named bundle or a path to a .task bundle \\[default: $POSECHECK_MODEL or full]",
+    ),
 ]
-ExerciseOpt = Annotated[str, typer.Option("--exercise", "-e", help="exercise spec name (see 'posecheck specs list') or a .toml path")]
+ExerciseOpt = Annotated[
+    str,
+    typer.Option(
+        "--exercise", "-e", metavar="<NAME|FILE>", help="exercise spec name (see 'posecheck specs list') or a .toml path"
+    ),
+]
 
 
 def _fail(exc: PosecheckError) -> typer.Exit:
@@ -64,32 +148,99 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def find_input(path: Path, kind: str = "video", folder: bool = False) -> Path:
+    """``path`` as given, or, for ``sample_videos/...`` not found here, the checkout's copy.
+
+    The README's first commands name ``sample_videos/...``, which only exists in the
+    checkout; run from elsewhere they still work, and an installed copy says where the
+    samples come from instead of a bare "not found".
+    """
+    exists = path.is_dir() if folder else path.exists()
+    if exists or path.is_absolute() or not path.parts or path.parts[0] != "sample_videos":
+        return path
+    candidate = CHECKOUT / path
+    if candidate.is_dir() if folder else candidate.exists():
+        return candidate
+    if (CHECKOUT / "sample_videos").is_dir():
+        raise VideoNotFoundError(f"{kind} not found: {path} (looked here and in {CHECKOUT / 'sample_videos'})")
+    raise VideoNotFoundError(
+        f"{kind} not found: {path} (the sample clips are in the sample_videos/ folder of a posecheck "
+        "checkout; run from the checkout, pass the full path, or write them with "
+        "'posecheck samples --out sample_videos')"
+    )
+
+
+def _model_input(model: str | None) -> list[tuple[str, Path]]:
+    """The model bundle as an input that no output may overwrite (when it is a file path)."""
+    from posecheck.pose.models import OFFICIAL_MODELS
+
+    chosen = model if model is not None else os.environ.get("POSECHECK_MODEL")
+    if chosen and chosen not in OFFICIAL_MODELS:
+        return [("the model bundle", Path(chosen).expanduser())]
+    return []
+
+
+def _spec_input(exercise: str) -> list[tuple[str, Path]]:
+    """The spec file, when the exercise is given as a path."""
+    if exercise.endswith(".toml") or os.sep in exercise or Path(exercise).is_file():
+        return [("the spec file", Path(exercise))]
+    return []
+
+
+def check_outputs(outputs: dict[str, tuple[Path | None, str]], inputs: list[tuple[str, Path]]) -> None:
+    """Refuse outputs that are inputs (or each other), then check each can be written.
+
+    ``outputs`` maps an option (``--report``) to its path and what it holds (``report``).
+    """
+    from posecheck.io.paths import check_writable, refuse_overwriting_inputs
+
+    refuse_overwriting_inputs({flag: path for flag, (path, _) in outputs.items()}, inputs)
+    for path, kind in outputs.values():
+        if path is not None:
+            check_writable(path, kind)
+
+
+def check_cache_folder(trace_cache: Path | None) -> None:
+    """``--trace-cache`` must be a folder, or one that can be created."""
+    if trace_cache is not None:
+        from posecheck.io.paths import check_folder
+
+        check_folder(trace_cache, "--trace-cache folder")
+
+
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="show the version")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, metavar=FLAG, help="show the version")
+    ] = False,
 ) -> None:
     """posecheck: form feedback from pose estimation."""
 
 
-@app.command()
+@app.command(cls=_Command)
 def analyze(
     video: Annotated[Path, typer.Argument(help="video file to analyse")],
     exercise: ExerciseOpt,
     report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the JSON report here")] = None,
-    annotate: Annotated[Optional[Path], typer.Option("--annotate", "-a", help="write an annotated video here (.mp4/.avi)")] = None,
+    annotate: Annotated[
+        Optional[Path], typer.Option("--annotate", "-a", help="write an annotated video here (.mp4/.avi)")
+    ] = None,
     model: ModelOpt = None,
     trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
     """Analyse a recorded video: print a summary, optionally write a JSON report and an annotated video."""
-    from posecheck.analyze import AnalyzeOptions, analyze_video
-    from posecheck.io.video import check_writable
-    from posecheck.specs.loader import load_spec
-
     try:
+        video = find_input(video)
+        check_outputs(
+            {"--report": (report, "report"), "--annotate": (annotate, "annotated video")},
+            [("the input video", video), *_model_input(model), *_spec_input(exercise)],
+        )
+        check_cache_folder(trace_cache)
+        from posecheck.analyze import AnalyzeOptions, analyze_video
+        from posecheck.specs.loader import load_spec
+
         spec = load_spec(exercise)
-        if report is not None:
-            check_writable(report)
         options = AnalyzeOptions(model=model, annotate=annotate, trace_cache=trace_cache)
         result = _with_progress(lambda cb: analyze_video(video, spec, options, on_frame=cb), quiet)
     except KeyboardInterrupt as exc:
@@ -109,13 +260,21 @@ def analyze(
         raise typer.Exit(EXIT_NO_PERSON)
 
 
+def _interactive(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
 def _with_progress(run, quiet: bool):
     """Run ``run(on_frame)`` with a progress bar on an interactive stderr."""
-    if quiet or not sys.stderr.isatty():
+    if not _interactive(quiet):
         return run(None)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("analysing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as progress:
+    with Progress(
+        "analysing", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        transient=True, console=Console(stderr=True),
+    ) as progress:
         task = progress.add_task("frames", total=None)
 
         def on_frame(done: int, total: int) -> None:
@@ -124,115 +283,222 @@ def _with_progress(run, quiet: bool):
         return run(on_frame)
 
 
-@app.command()
+@app.command(cls=_Command)
 def live(
     exercise: ExerciseOpt,
     camera: Annotated[int, typer.Option("--camera", "-c", help="camera index")] = 0,
-    source: Annotated[Optional[Path], typer.Option("--source", "-s", help="replay a video file in real time instead of a camera")] = None,
-    mirror: Annotated[bool, typer.Option("--mirror", help="flip the picture like a mirror")] = False,
-    report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the session report here when you stop")] = None,
+    source: Annotated[
+        Optional[Path], typer.Option("--source", "-s", help="replay a video file in real time instead of a camera")
+    ] = None,
+    mirror: Annotated[bool, typer.Option("--mirror", metavar=FLAG, help="flip the picture like a mirror")] = False,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", "-r", help="write the session report here when you stop")
+    ] = None,
     model: ModelOpt = None,
-    headless: Annotated[bool, typer.Option("--headless", help="no window: print updates instead (for machines without a display)")] = False,
+    headless: Annotated[
+        bool,
+        typer.Option(
+            "--headless", metavar=FLAG, help="no window: print updates instead (for machines without a display)"
+        ),
+    ] = False,
 ) -> None:
-    """Live feedback from a camera (or a file played in real time): q, Esc or Ctrl-C stops."""
-    from posecheck.errors import UsageError
-    from posecheck.io.video import check_writable
-    from posecheck.live import LiveOptions, run_live
-    from posecheck.specs.loader import load_spec
+    """Live feedback from a camera (or a file played in real time): q or Esc stops; Ctrl-C interrupts."""
+    from posecheck.live import StopRequest
 
-    try:
-        if camera < 0:
-            raise UsageError(f"--camera must be 0 or more, got {camera}")
-        spec = load_spec(exercise)
-        if report is not None:
-            check_writable(report)
-        outcome = run_live(spec, LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless))
-    except PosecheckError as exc:
-        _write_partial(exc, report)
-        raise _fail(exc) from None
-    typer.echo(outcome.report.summary())
-    if outcome.dropped:
-        typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
-    if report is not None:
+    # Ctrl-C from here on asks the session to stop between frames: the model is never left
+    # half-loaded, and the report of what was seen is written (marked incomplete).
+    with StopRequest() as stop:
         try:
-            outcome.report.write_json(report)
-        except PosecheckError as exc:
-            raise _fail(exc) from None
-    if outcome.interrupted:
-        raise typer.Exit(EXIT_INTERRUPTED)
+            if camera < 0:
+                raise UsageError(f"--camera must be 0 or more, got {camera}")
+            if source is not None:
+                source = find_input(source)
+            inputs = [("the --source video", source)] if source is not None else []
+            check_outputs({"--report": (report, "report")}, inputs + _model_input(model) + _spec_input(exercise))
+            from posecheck.live import LiveOptions, run_live
+            from posecheck.specs.loader import load_spec
 
-
-@app.command()
-def batch(
-    folder: Annotated[Path, typer.Argument(help="folder with the clips named in the labels file")],
-    labels: Annotated[Optional[Path], typer.Option("--labels", "-l", help="expectations file [default: FOLDER/labels.json]")] = None,
-    report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the per-clip results as JSON here")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="clips analysed in parallel")] = 1,
-    model: ModelOpt = None,
-    min_confidence: Annotated[str, typer.Option("--min-confidence", help="skip clips labelled with less confidence: low, medium, high")] = "low",
-    exercise: Annotated[Optional[list[str]], typer.Option("--exercise", "-e", help="only clips of this exercise (repeatable)")] = None,
-    trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in (re-runs skip the model)")] = None,
-) -> None:
-    """Run every labelled clip, compare with the expectations, print a table; exit 4 if any fails."""
-    from posecheck.batch import load_labels, run_batch, summarize
-    from posecheck.io.video import check_writable
-    from posecheck.render.table import print_batch_table
-
-    labels = labels or folder / "labels.json"
-    scores = []
-    try:
-        if report is not None:
-            check_writable(report)
-        clips = load_labels(labels)
-        try:
-            scores = run_batch(
-                folder, clips, model=model, jobs=jobs, trace_cache=trace_cache,
-                min_confidence=min_confidence, exercises=exercise,
-            )
-        except KeyboardInterrupt:
+            spec = load_spec(exercise)
+            options = LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless)
+            outcome = run_live(spec, options, stop=stop)
+        except KeyboardInterrupt:  # a second Ctrl-C while something was stuck
             typer.echo("interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except PosecheckError as exc:
+            _write_partial(exc, report)
+            raise _fail(exc) from None
+        typer.echo(outcome.report.summary())
+        if outcome.dropped:
+            typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
+        if report is not None:
+            try:
+                outcome.report.write_json(report)
+            except PosecheckError as exc:
+                raise _fail(exc) from None
+            if outcome.interrupted:
+                typer.echo(f"partial report written to {report}", err=True)
+        if outcome.interrupted:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
+
+
+class _BatchProgress:
+    """A rich progress bar over the clips being analysed (interactive stderr only)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self._progress = None
+        self._task = None
+
+    def __enter__(self) -> _BatchProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("clips"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description}"), transient=True, console=Console(stderr=True),
+            )
+            self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+    def start(self, total: int) -> None:
+        if self._progress is not None:
+            self._task = self._progress.add_task("", total=total)
+
+    def done(self, row) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=1, description=f"{row.label.file}: {row.status}")
+
+
+@app.command(cls=_Command)
+def batch(
+    folder: Annotated[Path, typer.Argument(help="folder with the clips named in the labels file")],
+    labels: Annotated[
+        Optional[Path], typer.Option("--labels", "-l", help="expectations file \\[default: FOLDER/labels.json]")
+    ] = None,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", "-r", help="write the per-clip results as JSON here")
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="clips analysed in parallel")] = 1,
+    model: ModelOpt = None,
+    min_confidence: Annotated[
+        Confidence, typer.Option("--min-confidence", help="skip clips labelled with less confidence")
+    ] = Confidence.low,
+    exercise: Annotated[
+        Optional[list[str]],
+        typer.Option("--exercise", "-e", metavar="<NAME>", help="only clips of this exercise (repeatable)"),
+    ] = None,
+    trace_cache: Annotated[
+        Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in (re-runs skip the model)")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
+) -> None:
+    """Run every labelled clip, compare with the expectations, print a table; exit 4 if any fails."""
+    from posecheck.batch import ClipScore, load_labels, run_batch
+
+    gathered: list[ClipScore] = []
+    clips: list = []
+    try:
+        folder = find_input(folder, "clip folder", folder=True)
+        labels = labels or folder / "labels.json"
+        model_input = _model_input(model)
+        check_outputs({"--report": (report, "report")}, [("the labels file", labels), *model_input])
+        check_cache_folder(trace_cache)
+        clips = load_labels(labels)
+        check_outputs({"--report": (report, "report")}, [(f"the clip {c.file}", folder / c.file) for c in clips])
+        with _BatchProgress(_interactive(quiet)) as progress:
+
+            def on_done(row: ClipScore) -> None:
+                gathered.append(row)
+                progress.done(row)
+
+            scores = run_batch(
+                folder, clips, model=model, jobs=jobs, trace_cache=trace_cache,
+                min_confidence=min_confidence.value, exercises=exercise, on_done=on_done, on_start=progress.start,
+            )
+    except KeyboardInterrupt:
+        order = {c.file: i for i, c in enumerate(clips)}
+        rows = sorted(gathered, key=lambda r: order.get(r.label.file, 0))
+        _finish_batch(rows, report, error="interrupted by the user (Ctrl-C)")
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except PosecheckError as exc:
         raise _fail(exc) from None
+    summary = _finish_batch(scores, report)
+    if summary["failed"] or summary["errors"]:
+        raise typer.Exit(EXIT_EXPECTATIONS_FAILED)
+
+
+def _finish_batch(scores: list, report: Path | None, error: str | None = None) -> dict:
+    """Print the table and write the JSON report; ``error`` marks the results incomplete."""
+    from posecheck.batch import summarize
+    from posecheck.render.table import print_batch_table
+
     print_batch_table(scores)
     summary = summarize(scores)
     if report is not None:
         from posecheck.report import write_json
 
+        data = {"summary": summary, "clips": [s.as_dict() for s in scores], "complete": error is None}
+        if error is not None:
+            data["error"] = error
         try:
-            write_json({"summary": summary, "clips": [s.as_dict() for s in scores]}, report)
+            write_json(data, report)
         except PosecheckError as exc:
             raise _fail(exc) from None
-    if summary["failed"] or summary["errors"]:
-        raise typer.Exit(EXIT_EXPECTATIONS_FAILED)
+        if error is not None:
+            typer.echo(f"partial report written to {report}", err=True)
+    return summary
 
 
-@app.command()
+@app.command(cls=_Command)
 def synth(
-    exercise: Annotated[str, typer.Argument(help="glute_bridge, bird_dog, forearm_plank, side_plank or squat")],
+    exercise: Annotated[
+        str,
+        typer.Argument(
+            metavar="<NAME>",
+            help="exercise to render: one with a motion file, such as squat or forearm_plank (a wrong name lists them)",
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="output .mp4")],
     reps: Annotated[int, typer.Option("--reps", help="reps (rep exercises)")] = 5,
     hold: Annotated[float, typer.Option("--hold", help="seconds in the held position (holds)")] = 10.0,
-    fault: Annotated[Optional[list[str]], typer.Option("--fault", help="name:degrees[@reps=1,3][@t=2-6], repeatable")] = None,
-    view: Annotated[Optional[str], typer.Option("--view", help="side, front, oblique, rear, side_right, oblique_right")] = None,
+    fault: Annotated[
+        Optional[list[str]],
+        typer.Option("--fault", metavar="<NAME:DEGREES>", help="name:degrees\\[@reps=1,3]\\[@t=2-6], repeatable"),
+    ] = None,
+    view: Annotated[
+        Optional[SynthView], typer.Option("--view", help="camera view \\[default: the exercise's usual view]")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="everything random is drawn from this")] = 0,
-    vary: Annotated[bool, typer.Option("--vary", help="draw subject (build, skin tone, clothes) and room from the seed")] = False,
-    fps: Annotated[float, typer.Option("--fps")] = 24.0,
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="add the clip's expectations to this labels file")] = None,
+    vary: Annotated[
+        bool,
+        typer.Option("--vary", metavar=FLAG, help="draw subject (build, skin tone, clothes) and room from the seed"),
+    ] = False,
+    fps: Annotated[float, typer.Option("--fps", help="frames per second")] = 24.0,
+    labels: Annotated[
+        Optional[Path], typer.Option("--labels", help="add the clip's expectations to this labels file")
+    ] = None,
 ) -> None:
     """Render a synthetic clip with exact ground truth (reps, hold, injected faults) to test specs."""
-    from posecheck.errors import UsageError
-    from posecheck.io.video import check_writable
-    from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest, write_clip
-    from posecheck.synth.clip import add_to_labels
-
     try:
-        check_writable(out)
-        if labels is not None:
-            check_writable(labels)
+        check_outputs({"--out": (out, "clip"), "--labels": (labels, "labels file")}, [])
+        if labels is not None and labels.exists():
+            from posecheck.batch import load_labels
+
+            load_labels(labels)  # an existing file must be a labels file: it is rewritten with the new entry
+        from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest, write_clip
+        from posecheck.synth.clip import add_to_labels
+
         try:
             request = SynthRequest(
-                exercise, reps=reps, hold_s=hold, faults=tuple(fault or ()), view=view, seed=seed, fps=fps,
+                exercise, reps=reps, hold_s=hold, faults=tuple(fault or ()),
+                view=view.value if view is not None else None, seed=seed, fps=fps,
                 subject=SubjectOptions.sample(seed) if vary else SubjectOptions(),
                 scene=SceneOptions.sample(seed) if vary else SceneOptions(),
             )
@@ -243,16 +509,19 @@ def synth(
             add_to_labels(labels, entry)
     except PosecheckError as exc:
         raise _fail(exc) from None
+    import json
+
     typer.echo(json.dumps(entry, indent=1))
 
 
-@app.command()
+@app.command(cls=_Command)
 def samples(
     out: Annotated[Path, typer.Option("--out", help="folder to (re)write")] = Path("sample_videos"),
-    only: Annotated[Optional[list[str]], typer.Option("--only", help="just this sample (repeatable)")] = None,
+    only: Annotated[
+        Optional[list[str]], typer.Option("--only", metavar="<NAME>", help="just this sample (repeatable)")
+    ] = None,
 ) -> None:
     """Regenerate the curated sample clips and their labels.json (deterministic)."""
-    from posecheck.errors import UsageError
     from posecheck.synth.samples import SAMPLES, regenerate
 
     names = [s.name for s in SAMPLES]
@@ -264,7 +533,7 @@ def samples(
     regenerate(out, only, on_clip=lambda s, e: typer.echo(f"wrote {out / (s.name + '.mp4')}"))
 
 
-@specs_app.command("list")
+@specs_app.command("list", cls=_Command)
 def specs_list() -> None:
     """List the exercise specs found, with mode, views and where they come from."""
     from posecheck.specs.loader import load_spec_file, spec_files
@@ -277,9 +546,11 @@ def specs_list() -> None:
             typer.echo(f"{name:16} INVALID  {exc.message.splitlines()[0]}")
 
 
-@specs_app.command("show")
+@specs_app.command("show", cls=_Command)
 def specs_show(name: Annotated[str, typer.Argument(help="exercise name or .toml path")]) -> None:
     """Print a spec as the tool understood it: metrics, rules, cues, dosage and safety notes."""
+    import json
+
     from posecheck.specs.loader import load_spec
 
     try:
@@ -289,9 +560,11 @@ def specs_show(name: Annotated[str, typer.Argument(help="exercise name or .toml 
     typer.echo(json.dumps(spec.model_dump(mode="json", exclude_none=True), indent=2))
 
 
-@specs_app.command("validate")
+@specs_app.command("validate", cls=_Command)
 def specs_validate(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="spec files or folders [default: every spec found]")] = None,
+    paths: Annotated[
+        Optional[list[Path]], typer.Argument(help="spec files or folders \\[default: every spec found]")
+    ] = None,
 ) -> None:
     """Validate spec files strictly; every problem names the file and the field."""
     from posecheck.specs.loader import load_spec_file, spec_files
@@ -316,18 +589,76 @@ def specs_validate(
         raise typer.Exit(SpecError.exit_code)
 
 
-@specs_app.command("schema")
+@specs_app.command("schema", cls=_Command)
 def specs_schema() -> None:
     """Print the JSON Schema of the spec format (for editors and other tools)."""
+    import json
+
     from posecheck.specs.schema import ExerciseSpec
 
     typer.echo(json.dumps(ExerciseSpec.model_json_schema(), indent=2))
 
 
-def run() -> None:
-    """Console-script entry point."""
-    app()
+def _usage_error_line(exc: Exception) -> str:
+    """typer's boxed usage error (bad choice, missing option) as one ``error:`` line."""
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    message = " ".join(message.replace("Value error, ", "").split())
+    message = message[:1].lower() + message[1:].rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return f"error: {message}"
 
+
+def main_exit_code(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code, printing errors as one line."""
+    try:
+        code = app(args=argv, prog_name="posecheck", standalone_mode=False)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except typer.Abort:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if not (hasattr(exc, "exit_code") and hasattr(exc, "format_message")):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare "posecheck": show the help
+            if hasattr(exc, "show") and not _help_already_shown():
+                exc.show()
+            return int(exc.exit_code)
+        typer.echo(_usage_error_line(exc), err=True)
+        return int(exc.exit_code)
+    return code if isinstance(code, int) else 0
+
+
+def _help_already_shown() -> bool:
+    """With rich installed, typer prints the help while building the NoArgsIsHelpError."""
+    try:
+        from typer.core import HAS_RICH
+    except ImportError:  # pragma: no cover
+        return False
+    return bool(HAS_RICH)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry point: exit quietly with 130 on Ctrl-C, one line per error."""
+    try:
+        code = main_exit_code(argv)
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        # The report is written by now. Skip the interpreter's teardown: native finalizers
+        # (a pose model caught half-built by the Ctrl-C) could keep the process alive.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(code)
+
+
+if _STARTUP_GUARD and signal.getsignal(signal.SIGINT) is _interrupted_while_starting:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 if __name__ == "__main__":
     run()

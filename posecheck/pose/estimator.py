@@ -48,7 +48,12 @@ class EstimatorOptions:
 
 @contextlib.contextmanager
 def _native_stderr_silenced():
-    """Hide the C++ log lines MediaPipe prints when the graph starts (set POSECHECK_DEBUG=1 to see them)."""
+    """Hide the C++ log lines MediaPipe prints when the graph starts and when it is closed.
+
+    They are written straight to file descriptor 2 by the native library, below anything
+    Python's logging controls, so fd 2 points at /dev/null meanwhile (set POSECHECK_DEBUG=1
+    to see them).
+    """
     if os.environ.get("POSECHECK_DEBUG"):
         yield
         return
@@ -129,8 +134,9 @@ class PoseEstimator:
 
     def __exit__(self, *exc: object) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+            landmarker, self._landmarker = self._landmarker, None
+            with _native_stderr_silenced():  # closing logs "INFO: ... DestroyAccelerator" lines
+                landmarker.close()
 
     def process(self, bgr: np.ndarray, t: float) -> PoseFrame:
         """Estimate the pose in one BGR frame taken at ``t`` seconds."""

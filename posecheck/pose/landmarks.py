@@ -105,10 +105,48 @@ class UnknownJointError(KeyError):
         return self.args[0]
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) that turn ``a`` into ``b``."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], prev2[j - 2] + 1)
+        prev2, prev = prev, row
+    return prev[len(b)]
+
+
+def _has_words(name: str, words: list[str]) -> bool:
+    """True when ``words`` occur in ``name`` as whole ``_``-separated words, in a row."""
+    parts = name.lower().split("_")
+    n = len(words)
+    return any(parts[i : i + n] == words for i in range(len(parts) - n + 1))
+
+
 def suggest(name: str, known: tuple[str, ...] | list[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest known name, or ``""``."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """Return ``" (did you mean 'x'?)"`` for the closest known name, or ``""``.
+
+    Names that contain what was typed as whole words come first, all of them (up to three,
+    in the order of ``known``): ``plank`` suggests ``'forearm_plank' or 'side_plank'`` rather
+    than whichever is shorter. Otherwise the similar names (difflib) are ranked by edit
+    distance: ``squatt`` suggests ``squat``.
+    """
+    options = [k for k in dict.fromkeys(known) if k != name]
+    words = [w for w in name.lower().split("_") if w]
+    whole = [k for k in options if words and _has_words(k, words)]
+    if whole:
+        shown = [repr(k) for k in whole[:3]]
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+        return f" (did you mean {listed}?)"
+    close = difflib.get_close_matches(name, options, n=max(1, len(options)), cutoff=0.5)
+    if not close:
+        return ""
+    best = min(close, key=lambda k: edit_distance(name.lower(), k.lower()))  # ties: difflib's order
+    return f" (did you mean {best!r}?)"
 
 
 def joint_index(name: str) -> int:

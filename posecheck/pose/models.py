@@ -18,6 +18,7 @@ import hashlib
 import os
 import tempfile
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,8 +107,15 @@ def resolve_model(model: str | os.PathLike[str] | None = None, allow_download: b
         for name, (filename, _, _) in OFFICIAL_MODELS.items():
             if path.name == filename:
                 return _verified(name, path)
+        try:
+            digest = sha256_of(path)
+        except OSError as exc:
+            raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+        for name, (_, _, expected) in OFFICIAL_MODELS.items():
+            if digest == expected:  # an official bundle saved under another name
+                return ModelFile(name, path, digest)
         _check_bundle(path)
-        return ModelFile(path.stem, path, sha256_of(path))
+        return ModelFile(path.stem, path, digest)
 
     filename = OFFICIAL_MODELS[spec][0]
     for folder in search_dirs():
@@ -127,11 +135,21 @@ def resolve_model(model: str | os.PathLike[str] | None = None, allow_download: b
 
 
 def _check_bundle(path: Path) -> None:
-    """A .task bundle is a zip archive; catch obviously wrong files with a clear message."""
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic != b"PK\x03\x04":
-        raise ModelError(f"model file {path} is not a MediaPipe .task bundle (expected a zip archive)")
+    """A .task bundle is a zip archive of ``.tflite`` models; catch obviously wrong files clearly.
+
+    The archive is opened rather than its first bytes compared: the official bundles do not
+    start with the zip signature (they have a few bytes of padding before it).
+    """
+    problem = "expected a zip archive of .tflite models"
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as bundle:
+                if any(n.endswith(".tflite") for n in bundle.namelist()):
+                    return
+            problem = "a zip archive without any .tflite model in it"
+    except (OSError, zipfile.BadZipFile) as exc:
+        problem = f"cannot read it as a zip archive: {exc}"
+    raise ModelError(f"model file {path} is not a MediaPipe .task bundle ({problem})")
 
 
 def download_model(name: str) -> ModelFile:

@@ -128,6 +128,10 @@ def format_validation_error(path: Path | str, exc: ValidationError, model: type[
         if err["type"] == "extra_forbidden":
             hint = suggest(str(loc[-1]), _allowed_fields(loc, model))
             msg = f"unknown field{hint}"
+        elif err["type"] == "union_tag_invalid":
+            tags = [t.strip().strip("'") for t in str(err["ctx"]["expected_tags"]).split(",")]
+            field = f"{field}.kind"
+            msg = f"unknown kind {err['ctx']['tag']!r}{suggest(str(err['ctx']['tag']), tags)}; kinds: {', '.join(tags)}"
         elif err["type"] == "missing":
             msg = "required field is missing"
         elif err["type"] == "literal_error":
@@ -178,6 +182,8 @@ def read_toml(path: Path, what: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        raise SpecError(f"{path}: invalid TOML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise SpecError(f"{path}: nested too deeply to read") from None
 
@@ -253,7 +259,11 @@ def canonical_exercise(name: str) -> str | None:
 def load_spec(name_or_path: str | os.PathLike[str]) -> ExerciseSpec:
     """Load a spec by exercise name (searched in :func:`spec_dirs`) or by file path."""
     text = str(name_or_path)
-    if text.endswith(".toml") or os.sep in text or Path(text).is_file():
+    try:
+        is_file = Path(text).is_file()
+    except OSError:  # a name too long to be a path, for one
+        is_file = False
+    if text.endswith(".toml") or os.sep in text or is_file:
         return load_spec_file(text)
     files = spec_files()
     name = canonical_exercise(text)

@@ -333,7 +333,7 @@ class TempoCue(_CueBase):
 
 def _cue_kind(data: Any) -> str:
     kind = data.get("kind", "frame") if isinstance(data, dict) else getattr(data, "kind", "frame")
-    return kind if kind in ("frame", "rep", "pause", "tempo") else "frame"
+    return kind if isinstance(kind, str) else repr(kind)
 
 
 CueSpec = Annotated[

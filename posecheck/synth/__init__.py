@@ -12,8 +12,14 @@ faults are exact. Typical use::
 ``../shared/clips/labels.json``) with an extra ``synth`` record that regenerates the clip
 (``SynthRequest.from_dict(entry["synth"]["request"])``).
 
-Modules: :mod:`.skeleton` (body model, forward kinematics, capsules), :mod:`.motion`
-(exercise scripts, faults, timeline), :mod:`.camera` (views and projection),
+Each exercise is one motion file, ``exercise_specs/motions/<name>.toml`` beside its spec
+(:mod:`.motion_file`): tempo, camera, texts, sides, faults, and either angle keyframes or the
+name of an exact pose solver.
+
+Modules: :mod:`.skeleton` (body model, forward kinematics, capsules), :mod:`.motion_file`
+(motion files), :mod:`.motion` (exercises and faults), :mod:`.solvers` (exact pose
+solvers), :mod:`.keyframed` (keyframed motions), :mod:`.timeline` (reps, holds and fault
+windows over time), :mod:`.camera` (views and projection),
 :mod:`.render` (rasteriser and shading), :mod:`.options` (subject and scene),
 :mod:`.clip` (request -> plan -> frames -> mp4 + labels).
 """
@@ -27,13 +33,12 @@ from posecheck.synth.clip import (
     render_frames,
     write_clip,
 )
-from posecheck.synth.motion import EXERCISES, FAULTS, FaultSpec, parse_fault
+from posecheck.synth.motion import FaultSpec, parse_fault
+from posecheck.synth.motion_file import load_motion, motion_names
 from posecheck.synth.options import SceneOptions, SubjectOptions
 from posecheck.synth.skeleton import LANDMARK_NAMES
 
 __all__ = [
-    "EXERCISES",
-    "FAULTS",
     "LANDMARK_NAMES",
     "VIEWS",
     "Camera",
@@ -43,6 +48,8 @@ __all__ = [
     "SceneOptions",
     "SubjectOptions",
     "SynthRequest",
+    "load_motion",
+    "motion_names",
     "parse_fault",
     "plan_clip",
     "render_frames",

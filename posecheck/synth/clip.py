@@ -17,27 +17,14 @@ import cv2
 import numpy as np
 
 from posecheck.synth.camera import VIEWS, Camera, fit_camera, view_label
-from posecheck.synth.motion import (
-    EXERCISES,
-    FAULTS,
-    PEAK_PROGRESS,
-    Exercise,
-    FaultSpec,
-    Timeline,
-    _suggest,
-    build_timeline,
-    check_dosage,
-    check_faults,
-    fault_def,
-    make_exercise,
-    parse_fault,
-)
+from posecheck.pose.landmarks import suggest
+from posecheck.synth.motion import Exercise, FaultSpec, check_side, fault_def, make_exercise, parse_fault
+from posecheck.synth.motion_file import Motion, load_motion
 from posecheck.synth.options import SceneOptions, SubjectOptions, from_dict
 from posecheck.synth.render import Renderer
 from posecheck.synth.skeleton import LANDMARK_NAMES, Body, Pose, body_surface, forward
+from posecheck.synth.timeline import PEAK_PROGRESS, Timeline, build_timeline, check_dosage, check_faults
 
-#: Camera elevation (deg) when the request does not give one.
-DEFAULT_ELEVATION = {"squat": 6.0, "glute_bridge": 12.0, "bird_dog": 12.0, "forearm_plank": 10.0, "side_plank": 4.0}
 #: The automatic camera distance is at least this many times the subject's height.
 MIN_DISTANCE_PER_M = 1.2
 #: Seconds of tolerance written into hold labels.
@@ -51,12 +38,14 @@ class SynthRequest:
     """Everything that defines a synthetic clip.
 
     ``faults`` accepts :class:`FaultSpec` objects or ``"name:magnitude[@reps=..][@t=a-b]"``
-    strings. ``view`` None uses the exercise's natural view (``front`` for the side plank,
-    ``side`` otherwise); ``azimuth_deg`` overrides the view's azimuth. ``side`` is the
-    bird dog's leg order (``alternate`` = left leg first, ``alternate_right``, ``left``,
-    ``right``) or the side plank's supporting arm (``right`` / ``left``). ``tempo_s`` is
-    seconds per rep (holds: scales the lift and lowering). ``lead_s`` is the rest before
-    and after the set.
+    strings. ``exercise`` is any exercise with a motion file
+    (:func:`~posecheck.synth.motion_file.motion_names`). ``view`` and ``elevation_deg``
+    None use the motion file's camera; ``azimuth_deg`` overrides the view's azimuth.
+    ``side`` is the rep order of an alternating exercise (``alternate`` = left first,
+    ``alternate_right``, ``left``, ``right``; the bird dog's side is its moving leg) or the
+    side of a one-sided one (the side plank's supporting arm, ``right`` / ``left``).
+    ``tempo_s`` is seconds per rep (holds: scales the lift and lowering). ``lead_s`` is the
+    rest before and after the set.
     """
 
     exercise: str
@@ -77,22 +66,20 @@ class SynthRequest:
     lead_s: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.exercise not in EXERCISES:
-            raise ValueError(f"unknown exercise {self.exercise!r}{_suggest(self.exercise, sorted(EXERCISES))}; "
-                             f"valid: {', '.join(sorted(EXERCISES))}")
-        specs = tuple(parse_fault(f, self.exercise) if isinstance(f, str) else f for f in self.faults)
+        motion = load_motion(self.exercise)
+        specs = tuple(parse_fault(f, motion) if isinstance(f, str) else f for f in self.faults)
         for spec in specs:
             if not isinstance(spec, FaultSpec):
                 raise ValueError(f"faults must be FaultSpec or 'name:magnitude' strings, got {spec!r}")
-            fdef = fault_def(self.exercise, spec.name)
-            if not 0.0 < spec.magnitude_deg <= fdef.maximum:
-                raise ValueError(f"{spec.name} magnitude must be in (0, {fdef.maximum:g}] degrees")
+            fdef = fault_def(motion, spec.name)
+            if not 0.0 < spec.magnitude_deg <= fdef.max_deg:
+                raise ValueError(f"{spec.name} magnitude must be in (0, {fdef.max_deg:g}] degrees")
         object.__setattr__(self, "faults", specs)
         check_dosage(self.reps, self.hold_s, self.tempo_s)
-        check_faults(self.exercise, self.reps, self.hold_s, specs)
+        check_faults(motion, self.reps, self.hold_s, specs)
         object.__setattr__(self, "size", tuple(int(v) for v in self.size))
         if self.view is not None and self.view not in VIEWS:
-            raise ValueError(f"unknown view {self.view!r}{_suggest(self.view, list(VIEWS))}; "
+            raise ValueError(f"unknown view {self.view!r}{suggest(self.view, list(VIEWS))}; "
                              f"valid: {', '.join(VIEWS)} (or give azimuth_deg)")
         w, h = self.size
         if not (64 <= w <= 1920 and 64 <= h <= 1920 and w % 2 == 0 and h % 2 == 0):
@@ -107,22 +94,31 @@ class SynthRequest:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not 0.0 <= self.lead_s <= 10.0:
             raise ValueError(f"lead_s must be between 0 and 10, got {self.lead_s}")
-        sides = {"bird_dog": ("alternate", "alternate_right", "left", "right"), "side_plank": ("right", "left")}
-        if self.side is not None and self.side not in sides.get(self.exercise, ()):
-            valid = sides.get(self.exercise)
-            raise ValueError(f"side {self.side!r} does not apply to {self.exercise}"
-                             + (f"; valid: {', '.join(valid)}" if valid else "; leave it unset"))
+        check_side(motion, self.side)
+
+    @property
+    def motion(self) -> Motion:
+        """The exercise's motion file, as loaded now."""
+        return load_motion(self.exercise)
+
+    @property
+    def default_view(self) -> str:
+        """The view used when ``view`` is None: the motion file's."""
+        return self.motion.spec.camera.view
 
     @property
     def azimuth(self) -> float:
         """The azimuth actually used (degrees)."""
         if self.azimuth_deg is not None:
             return float(self.azimuth_deg)
-        return VIEWS[self.view or EXERCISES[self.exercise].default_view]
+        return VIEWS[self.view or self.default_view]
 
     @property
     def elevation(self) -> float:
-        return float(self.elevation_deg if self.elevation_deg is not None else DEFAULT_ELEVATION[self.exercise])
+        """The camera elevation actually used (degrees)."""
+        if self.elevation_deg is not None:
+            return float(self.elevation_deg)
+        return float(self.motion.spec.camera.elevation_deg)
 
     def to_dict(self) -> dict:
         """JSON-friendly form; :meth:`from_dict` rebuilds the identical request."""
@@ -206,7 +202,7 @@ def body_for(subject: SubjectOptions) -> Body:
 def plan_clip(req: SynthRequest) -> ClipPlan:
     """Solve every frame's pose, fit the camera and build the labels entry (no rendering)."""
     body = body_for(req.subject)
-    ex = make_exercise(req.exercise, body, req.side)
+    ex = make_exercise(req.motion, body, req.side)
     tl = build_timeline(ex, req.reps, req.hold_s, req.faults, tempo_s=req.tempo_s, lead_s=req.lead_s,
                         seed=req.seed)
     n = int(math.floor(tl.duration_s * req.fps + 1e-9))
@@ -232,7 +228,7 @@ def plan_clip(req: SynthRequest) -> ClipPlan:
     cam = fit_camera(ext, req.azimuth, req.elevation, req.size, req.scene.fov_deg, req.distance_m,
                      lateral=ex.lateral, heading=ex.heading, min_distance_m=MIN_DISTANCE_PER_M * body.height)
     foot = (float(ext[:, 0].min()), float(ext[:, 2].min()), float(ext[:, 0].max()), float(ext[:, 2].max()))
-    use_mat = req.scene.mat if req.scene.mat is not None else req.exercise != "squat"
+    use_mat = req.scene.mat if req.scene.mat is not None else ex.motion.spec.mat
     mat = _mat_rect(foot, body.height) if use_mat else None
     px = np.stack([cam.project(j)[0] for j in joints]) if n else np.empty((0, 33, 2))
     plan = ClipPlan(req, body, ex, tl, times, poses, metrics, states, joints, px, cam, foot, mat, {})
@@ -376,7 +372,7 @@ def build_labels(plan: ClipPlan) -> dict:
     fps, dur = req.fps, plan.duration_s
     faults = []
     for w in tl.faults:
-        meaning = FAULTS[req.exercise][w.name].meaning.format(m=w.magnitude_deg)
+        meaning = fault_def(ex.motion, w.name).meaning.format(m=w.magnitude_deg)
         where = (f"rep {w.rep}: from reaching {PEAK_PROGRESS:.0%} of the extreme until leaving it"
                  if w.rep is not None else "half magnitude at the window edges")
         faults.append({"fault": w.name, "from_s": _r(w.from_s), "to_s": _r(w.to_s),
@@ -392,7 +388,7 @@ def build_labels(plan: ClipPlan) -> dict:
         reps = tl.reps
         sides = [r.side for r in reps]
         per_side = ({"left": sides.count("left"), "right": sides.count("right")}
-                    if req.exercise == "bird_dog" else None)
+                    if ex.motion.spec.sides != "symmetric" else None)
         entry.update({
             "reps": len(reps), "partial_reps": 0, "reps_tolerance": 0,
             "rep_peaks_s": [_r(r.peak_s) for r in reps], "partial_rep_peaks_s": [],
@@ -437,7 +433,7 @@ def build_labels(plan: ClipPlan) -> dict:
             "generator": "posecheck.synth",
             "generator_version": GENERATOR_VERSION,
             "seed": req.seed,
-            "view": req.view or EXERCISES[req.exercise].default_view,
+            "view": req.view or ex.default_view,
             "azimuth_deg": req.azimuth,
             "elevation_deg": req.elevation,
             "distance_m": round(float(np.linalg.norm(plan.camera.position - plan.camera.target)), 4),

@@ -41,7 +41,8 @@ from posecheck.pose.landmarks import JOINT_NAMES
 LANDMARK_NAMES: tuple[str, ...] = JOINT_NAMES
 LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
-_SIDED = (
+#: Joint angles that exist once per side (``left_`` / ``right_`` + name).
+SIDED_ANGLES: tuple[str, ...] = (
     "shoulder_flex",
     "shoulder_abd",
     "elbow_flex",
@@ -61,7 +62,7 @@ ANGLE_NAMES: tuple[str, ...] = (
     "neck_flex",
     "neck_side",
     "neck_rot",
-) + tuple(f"{side}_{name}" for side in ("left", "right") for name in _SIDED)
+) + tuple(f"{side}_{name}" for side in ("left", "right") for name in SIDED_ANGLES)
 
 BUILDS: dict[str, tuple[float, float]] = {
     "slim": (0.84, 0.95),

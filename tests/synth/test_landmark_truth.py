@@ -18,10 +18,11 @@ from posecheck.core.metrics import CompiledMetric
 from posecheck.specs.loader import load_spec
 from posecheck.synth import SynthRequest, plan_clip
 from posecheck.synth.clip import truth_pose_frames
-from posecheck.synth.motion import chain_line_deg, make_exercise
+from posecheck.synth.motion import make_exercise
 from posecheck.synth.options import SceneOptions, SubjectOptions
 from posecheck.synth.samples import SAMPLES
 from posecheck.synth.skeleton import Body, angle_deg, body_surface, elevation_deg, forward
+from posecheck.synth.solvers import chain_line_deg
 
 EXACT = 1e-4  # degrees; acos near 180 deg loses a few digits
 SIDES = ("left", "right")
