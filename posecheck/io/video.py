@@ -83,6 +83,11 @@ def _one_line(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
+def _ffmpeg_path(path: Path) -> str:
+    """An absolute path, so FFmpeg never reads ``name:`` at the start as a protocol."""
+    return os.fspath(path.absolute())
+
+
 def _positive(rate: Fraction | None) -> float | None:
     """A usable rate as a float, or ``None`` for a missing, zero or absurd one."""
     if rate is None or rate.denominator == 0:
@@ -127,7 +132,7 @@ class VideoSource:
 
     def _open(self) -> VideoInfo:
         try:
-            container = av.open(str(self.path), metadata_errors="replace")
+            container = av.open(_ffmpeg_path(self.path), metadata_errors="replace")
         except (av.FFmpegError, OSError, UnicodeError) as exc:
             raise VideoFormatError(f"not a video file FFmpeg can decode ({_one_line(exc)}): {self.path}") from None
         self._container = container
@@ -190,7 +195,7 @@ class VideoSource:
         """Frames per second over the first packets' timestamps (read by a second demuxer)."""
         stamps: set[int] = set()
         try:
-            with av.open(str(self.path), metadata_errors="replace") as probe:
+            with av.open(_ffmpeg_path(self.path), metadata_errors="replace") as probe:
                 for packet in probe.demux(probe.streams[stream.index]):
                     if packet.pts is not None:
                         stamps.add(packet.pts)
@@ -450,7 +455,7 @@ class VideoSink:
         self._t0: float | None = None
         self._last_t = 0.0
         try:
-            self._container = av.open(str(self.path), "w", format=kind.container,
+            self._container = av.open(_ffmpeg_path(self.path), "w", format=kind.container,
                                       container_options=dict(kind.container_options))
         except (av.FFmpegError, OSError) as exc:
             raise OutputError(f"cannot write {self.path}: {_one_line(exc)}") from None

@@ -1,7 +1,8 @@
 """Keyframed motions: joint angles over progress, on the floor, mirrored for the right side.
 
 A keyframed motion file (``body = "keyframed"``) starts from a *base*: a body orientation
-and posture (standing, kneeling, seated, supine, prone, on all fours, lying on one side).
+and posture (:data:`BASES`: standing, kneeling, seated, supine, prone, quadruped, lying on
+the moving or the other side; named like the specs' postures).
 The base posture is the implicit keyframe at progress 0; ``[[keyframes]]`` set channels at
 later progress values (the last one at 1: the rep's extreme or the held position), either
 as they are (``angles``) or relative to the base posture (``offsets``, for the bases whose
@@ -142,7 +143,7 @@ def _fixed(left, up, angles: dict[str, float]) -> Callable[[Body], tuple[np.ndar
     return lambda body: (frame, dict(angles))
 
 
-def _all_fours_at(body: Body, tau: float) -> tuple[np.ndarray, dict[str, float]]:
+def _quadruped_at(body: Body, tau: float) -> tuple[np.ndarray, dict[str, float]]:
     """On hands and knees with the trunk pitched ``tau`` radians head-up: thighs and arms
     vertical, shins flat behind, hands flat."""
     frame = frame_from_axes(_X, [0.0, math.sin(tau), math.cos(tau)])
@@ -161,19 +162,19 @@ def _all_fours_at(body: Body, tau: float) -> tuple[np.ndarray, dict[str, float]]
     return frame, angles
 
 
-def _all_fours(body: Body) -> tuple[np.ndarray, dict[str, float]]:
+def _quadruped(body: Body) -> tuple[np.ndarray, dict[str, float]]:
     """Hands under the shoulders and knees under the hips, hands and shins both on the floor.
 
     With thighs and arms vertical, how far the hand surface reaches below the wrist and the
     leg surface below the knee do not depend on the trunk pitch; measured once, they give
     the pitch that puts both on the floor."""
-    pose = Pose(np.zeros(3), *_all_fours_at(body, 0.0))
+    pose = Pose(np.zeros(3), *_quadruped_at(body, 0.0))
     kin = forward(body, pose)
     surface = body_surface(body, kin)
     hand_depth = kin.lm("left_wrist")[1] - surface.lowest(("left_arm",))
     knee_depth = kin.lm("left_knee")[1] - surface.lowest(("left_leg",))
     rise = (hand_depth + body.arm_length) - (knee_depth + body.thigh)
-    return _all_fours_at(body, math.asin(rise / body.trunk_length))
+    return _quadruped_at(body, math.asin(rise / body.trunk_length))
 
 
 #: Lying on the left side: the lower arm overhead under the head, the upper leg adducted to
@@ -183,8 +184,8 @@ _LYING_ON_RIGHT = {"right_shoulder_flex": 180.0, "left_hip_abd": -10.0}
 _PLUS_X, _MINUS_X, _PLUS_Z, _MINUS_Z = (1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0)
 
 #: Base orientations and postures by name. The side camera sits on the subject's left, the
-#: front camera at the face (standing, kneeling, seated) or at the head end (lying, all
-#: fours); lying on a side, the side camera looks along the body from the feet and the
+#: front camera at the face (standing, kneeling, seated) or at the head end (supine, prone,
+#: quadruped); lying on a side, the side camera looks along the body from the feet and the
 #: front camera at the chest.
 BASES: dict[str, Base] = {
     # upright, facing +z
@@ -197,12 +198,12 @@ BASES: dict[str, Base] = {
     "supine": Base(_PLUS_X, _MINUS_Z, _fixed(_X, [0, 0, -1], {})),
     # face down, head toward +z, insteps on the floor
     "prone": Base(_PLUS_X, _PLUS_Z, _fixed(_X, [0, 0, 1], _both(ankle_dorsi=-90.0))),
-    # hands and knees, head toward +z (posture fitted to the body, see _all_fours)
-    "all_fours": Base(_PLUS_X, _PLUS_Z, _all_fours),
-    # on the moving (left) side, head toward +x, chest toward +z
-    "on_moving_side": Base(_MINUS_X, _PLUS_Z, _fixed([0, -1, 0], [1, 0, 0], _LYING_ON_LEFT), sided=True),
-    # on the other (right) side, head toward -x, chest toward +z
-    "on_other_side": Base(_PLUS_X, _PLUS_Z, _fixed([0, 1, 0], [-1, 0, 0], _LYING_ON_RIGHT), sided=True),
+    # hands and knees, head toward +z (posture fitted to the body, see _quadruped)
+    "quadruped": Base(_PLUS_X, _PLUS_Z, _quadruped),
+    # on the moving (left) side, head toward +x, chest toward +z, lower arm under the head
+    "side_lying": Base(_MINUS_X, _PLUS_Z, _fixed([0, -1, 0], [1, 0, 0], _LYING_ON_LEFT), sided=True),
+    # on the other (right) side, moving side up, head toward -x, chest toward +z
+    "side_lying_other": Base(_PLUS_X, _PLUS_Z, _fixed([0, 1, 0], [-1, 0, 0], _LYING_ON_RIGHT), sided=True),
 }
 
 

@@ -142,7 +142,6 @@ class Exercise:
         spec = motion.spec
         self.motion = motion
         self.name = motion.name
-        self.body = body
         choices = spec.side_choices()
         self.side = side if side is not None else (choices[0] if choices else None)
         self.fixed_side = self.side if spec.sides == "one_side" else None
@@ -188,7 +187,8 @@ class Exercise:
         return [first if i % 2 == 0 else second for i in range(reps)]
 
     def changes(self, amounts: dict[str, float]) -> dict[str, float]:
-        """What the active faults change (drive or angle name -> degrees at progress 1)."""
+        """What the active faults change: the sum of their ``change`` coefficients times their
+        amounts in degrees, by solver drive or keyframe channel name."""
         out: dict[str, float] = {}
         for name, fault in self.motion.spec.faults.items():
             magnitude = amounts.get(name)

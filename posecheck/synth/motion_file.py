@@ -167,7 +167,7 @@ Angle = Annotated[float, Field(ge=-180.0, le=180.0)]
 class Keyframe(_Strict):
     """Channel values (degrees) at one progress value: ``angles`` as they are, ``offsets``
     added to the base posture's value (for bases whose posture depends on the body, such as
-    ``all_fours``: ``both_shoulder_flex = 20`` keeps the arms vertical under a chest
+    ``quadruped``: ``both_shoulder_flex = 20`` keeps the arms vertical under a chest
     flexed 20 deg)."""
 
     at: float = Field(ge=0.0, le=1.0)

@@ -169,3 +169,10 @@ def test_unwritable_outputs(tmp_path: Path):
         VideoSink(tmp_path, 30, (64, 48))
     with pytest.raises(OutputError, match="frame rate"):
         VideoSink(tmp_path / "a.mp4", 0, (64, 48))
+
+
+def test_relative_names_with_a_colon_are_files_not_protocols(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    write(Path("set:1.mp4"), range(4))
+    with VideoSource("set:1.mp4") as src:
+        assert [number_in(f.image) for f in src] == list(range(4))

@@ -135,12 +135,16 @@ scalars = st.one_of(
 )
 
 
-def values(max_leaves: int = 12):
+def _values(max_leaves: int):
     return st.recursive(
         scalars,
         lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
         max_leaves=max_leaves,
     )
+
+
+values = _values(12)
+small_values = _values(6)
 
 
 # -- a small TOML writer (no third-party dumper: it may write anything, valid or not) -----------------
@@ -208,7 +212,7 @@ def test_fuzz_toml_ish_text(spec_path):
 
 documents = st.builds(
     dump_doc,
-    st.dictionaries(keys, values(), max_size=8),
+    st.dictionaries(keys, values, max_size=8),
     st.booleans(),
 )
 
@@ -278,9 +282,9 @@ def mutated_specs(draw):
             depth = draw(st.integers(1, 40))
             doc = _replace(doc, path, _deep_value(depth, draw(st.sampled_from(["array", "table"]))))
         elif action == "add" and isinstance(old, dict):
-            doc = _replace(doc, path + (draw(keys),), draw(values(6)))
+            doc = _replace(doc, path + (draw(keys),), draw(small_values))
         else:
-            doc = _replace(doc, path, draw(values(6)))
+            doc = _replace(doc, path, draw(small_values))
     return dump_doc(doc, draw(st.booleans())) if isinstance(doc, dict) else dump_value(doc)
 
 

@@ -184,11 +184,12 @@ def test_the_right_side_is_the_mirror_image_of_the_left(motion):
             assert np.allclose(b, a[SWAP] * MIRROR_X, atol=1e-12)
 
 
-def minimal_motion(base: str, **extra) -> Motion:
+def minimal_motion(base: str) -> Motion:
+    """A hold that stays in the base posture."""
     data = dict(schema_version=1, mode="hold", sides="one_side" if BASES[base].sided else "symmetric",
                 body="keyframed", base=base, tempo=dict(lift_s=1.0, lower_s=1.0),
                 camera=dict(view="side", elevation_deg=5.0), text=dict(variant="v", rest="r", position="p"),
-                keyframes=[dict(at=1.0, angles={"spine_flex": 0.0})], **extra)
+                keyframes=[dict(at=1.0, angles={"spine_flex": 0.0})])
     if BASES[base].sided:
         data["default_side"] = "left"
     return Motion(base, Path(f"{base}.toml"), KeyframedMotion.model_validate(data))
@@ -198,8 +199,8 @@ def minimal_motion(base: str, **extra) -> Motion:
 CONTACTS = {
     "standing": [("left_leg",), ("right_leg",)], "kneeling": [("left_leg",), ("right_leg",)],
     "seated": [("torso",)], "supine": [("torso",)], "prone": [("torso", "head")],
-    "all_fours": [("left_arm",), ("right_arm",), ("left_leg",), ("right_leg",)],
-    "on_moving_side": [("left_arm",)], "on_other_side": [("right_arm",)],
+    "quadruped": [("left_arm",), ("right_arm",), ("left_leg",), ("right_leg",)],
+    "side_lying": [("left_arm",)], "side_lying_other": [("right_arm",)],
 }
 
 
@@ -220,12 +221,11 @@ def test_a_keyframed_clip_plans_reps_sides_faults_and_labels(monkeypatch):
     assert labels["per_side"] == {"left": 2, "right": 1} and labels["mode"] == "reps"
     assert [f["fault"] for f in labels["faults"]] == ["back_arching"]
     assert "low back arched 12 deg" in labels["faults"][0]["evidence"]
-    for k in range(plan.n_frames):
-        progress, side, rep = plan.states[k]
-        angles = plan.poses[k].angles
-        if progress == 1.0:
-            assert angles[f"{side}_hip_flex"] == pytest.approx(20.0, abs=EXACT)
-            assert angles.get("spine_flex", 0.0) == pytest.approx(-12.0 if rep == 2 else 0.0, abs=EXACT)
+    peaks = [(plan.poses[k].angles, side, rep) for k, (progress, side, rep) in enumerate(plan.states) if progress == 1.0]
+    assert {rep for _, _, rep in peaks} == {1, 2, 3}
+    for angles, side, rep in peaks:
+        assert angles[f"{side}_hip_flex"] == pytest.approx(20.0, abs=EXACT)
+        assert angles.get("spine_flex", 0.0) == pytest.approx(-12.0 if rep == 2 else 0.0, abs=EXACT)
     hold = plan_clip(SynthRequest("side_leg_raise", hold_s=3.0, fps=10.0, side="right",
                                   faults=("leg_forward:15@t=1-2",)))
     assert hold.labels["per_side"] is None and hold.labels["mode"] == "hold"

@@ -111,7 +111,7 @@ BROKEN = [
      "keyframes[1].angles.both_knee_flex", "keep one"),
     (DEAD_BUG, "moving_knee_flex = 5.0", "moving_knee_flex = 500.0", "keyframes[1].angles.moving_knee_flex", "180"),
     (DEAD_BUG, 'base = "supine"', 'base = "supine"\nanchor = "moving_ankel"', "anchor", "did you mean 'moving_ankle'"),
-    (DEAD_BUG, 'base = "supine"', 'base = "on_moving_side"', "base", 'sides = "one_side"'),
+    (DEAD_BUG, 'base = "supine"', 'base = "side_lying"', "base", 'sides = "one_side"'),
     (DEAD_BUG, 'base = "supine"', 'base = "supin"', "base", "did you mean 'supine'"),
     (DEAD_BUG, "change = { spine_flex = -1.0 }", "change = { spine_flx = -1.0 }", "faults.back_arching.change.spine_flx",
      "did you mean 'spine_flex'"),
