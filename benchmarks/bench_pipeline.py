@@ -112,7 +112,7 @@ def run_mode(mode: str, clip: str, model: str, max_people: int) -> dict:
         start = time.perf_counter()
         report = analyze_video(clip, spec, options)
         elapsed = time.perf_counter() - start
-        frames = report.data["source"]["frames_decoded"]
+        frames = report.source.frames_decoded
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"mode": mode, "seconds": elapsed, "frames": frames, "peak_rss_mb": peak_kb / 1024}
 

@@ -58,7 +58,7 @@ def measure(case: Case, size: float, folder: Path, model: str | None, seed: int)
     spec = load_spec(case.exercise)
     report = analyze_video(video, spec, AnalyzeOptions(model=model))
     label = ClipLabel.model_validate(entry)
-    score = score_clip(label, report.data, {case.fault})
+    score = score_clip(label, report, {case.fault})
     cue = spec.cue(case.fault)
     values = report.result.metrics[cue.metric]
     t = report.result.t
@@ -66,7 +66,7 @@ def measure(case: Case, size: float, folder: Path, model: str | None, seed: int)
     for f in entry["faults"]:
         inside |= (t >= f["from_s"]) & (t <= f["to_s"])
     measured = float(np.nanmedian(values[inside])) if inside.any() else float("nan")
-    windows = report.data["cues"][case.fault]["windows_s"]
+    windows = report.cues[case.fault].windows_s
     outside = [w for w in windows if not any(w[0] < f["to_s"] + 1 and w[1] > f["from_s"] - 1 for f in entry["faults"])]
     return case.fault in score.faults_flagged, measured, not outside
 

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for label, video, _ in runnable:
             report = analyze_video(video, spec, AnalyzeOptions(model=args.model, trace_cache=Path(args.trace_cache)))
-            rows.append(score_clip(label, report.data, vocab))
+            rows.append(score_clip(label, report, vocab))
         reps = [r for r in rows if r.reps_ok is not None]
         holds = [r for r in rows if r.hold_ok is not None]
         faults = [r for r in rows if r.faults_flagged or r.faults_missed]

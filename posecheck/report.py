@@ -139,6 +139,11 @@ class CuePart(_Part):
     windows_s: list[list[float | None]]
 
 
+class AvoidPart(_Part):
+    reason: str
+    alternatives: list[str]
+
+
 class Report(_Part):
     """The report of one analysis (see ``docs/report.md`` for every field)."""
 
@@ -159,6 +164,7 @@ class Report(_Part):
     cues: dict[str, CuePart]
     dosage: dict[str, Any]
     safety: list[str]
+    avoid: AvoidPart | None = None
     warnings: list[str]
     complete: bool = True
     error: str | None = None
@@ -295,6 +301,7 @@ def build_report(
         cues=cues,
         dosage=spec.dosage.model_dump(mode="json"),
         safety=list(spec.safety),
+        avoid=AvoidPart(reason=spec.avoid.reason, alternatives=list(spec.avoid.alternatives)) if spec.avoid else None,
         warnings=list(warnings or []) + list(result.warnings),
         complete=error is None,
         error=error,
@@ -323,6 +330,10 @@ def format_summary(report: Report) -> str:
         f"{report.exercise_title} — {Path(src.path).name} "
         f"({src.duration_s or 0:.1f} s, {src.frames_decoded} frames at {src.fps or 0:g} fps, model {report.model.name})"
     ]
+    if report.avoid is not None:
+        lines.append(
+            f"Advised against: {report.avoid.reason} Safer instead: {', '.join(report.avoid.alternatives)}."
+        )
     if not report.person_found:
         lines.append("No person was detected in this video.")
     else:

@@ -416,8 +416,8 @@ def check_video_output(path: str | os.PathLike[str]) -> Path:
     path = check_writable(path)
     if path.suffix.lower() not in OUTPUT_KINDS:
         known = ", ".join(OUTPUT_KINDS)
-        shown = path.suffix or "no extension"
-        raise OutputError(f"cannot write {path}: unknown video type '{shown}' (use {known})")
+        what = f"unknown video type '{path.suffix}'" if path.suffix else "no video extension"
+        raise OutputError(f"cannot write {path}: {what} (use {known})")
     return path
 
 

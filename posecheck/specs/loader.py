@@ -230,6 +230,11 @@ def load_spec_file(path: str | os.PathLike[str]) -> ExerciseSpec:
         raise SpecError(f"{path}: nested too deeply to validate") from None
     if spec.name != path.stem:
         raise SpecError(f"{path}: name: {spec.name!r} does not match the file name; rename the file to {spec.name}.toml or fix the name")
+    if spec.avoid is not None:
+        known = sorted(spec_files())
+        for i, alt in enumerate(spec.avoid.alternatives):
+            if alt not in known:
+                raise SpecError(f"{path}: avoid.alternatives[{i}]: no spec named {alt!r}{suggest(alt, known)}")
     return resolve_posture(spec, str(path))
 
 

@@ -369,6 +369,14 @@ class Dosage(_Strict):
         return self
 
 
+class AvoidNote(_Strict):
+    """For a move the sources advise against (crunch, sit-up, standing toe touch): it is still
+    recognised and counted, and every report and the live view say why and what to do instead."""
+
+    reason: str = Field(min_length=10, description="why the sources advise against it, in plain words")
+    alternatives: list[str] = Field(min_length=1, description="names of safer specs to do instead")
+
+
 class ExerciseSpec(_Strict):
     """A whole exercise: where it is done, what to measure, how to count, what to check, what to advise."""
 
@@ -397,6 +405,7 @@ class ExerciseSpec(_Strict):
     cues: list[CueSpec] = Field(default_factory=list)
     dosage: Dosage = Field(default_factory=Dosage)
     safety: list[str] = Field(default_factory=list)
+    avoid: AvoidNote | None = Field(None, description="set for moves the sources advise against")
 
     @field_validator("aliases")
     @classmethod

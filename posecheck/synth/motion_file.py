@@ -185,6 +185,17 @@ class Keyframe(_Strict):
         return [("angles", n, v) for n, v in self.angles.items()] + [("offsets", n, v) for n, v in self.offsets.items()]
 
 
+class SampleClip(_Strict):
+    """One curated clip of this exercise in ``sample_videos/``: its file stem and how to render it."""
+
+    name: Identifier
+    view: Literal[tuple(VIEWS)]  # type: ignore[valid-type]
+    seed: int = Field(ge=0)
+    faults: list[str] = Field(default_factory=list, description="name:degrees[@reps=..|@t=a-b], as `synth --fault`")
+    reps: int = Field(3, ge=1, le=30)
+    hold_s: float = Field(7.0, gt=0.0, le=120.0)
+
+
 class _Motion(_Strict):
     """What every motion file holds, whatever its body."""
 
@@ -197,6 +208,7 @@ class _Motion(_Strict):
     camera: Camera
     text: Text
     faults: dict[Identifier, Fault] = Field(default_factory=dict)
+    samples: list[SampleClip] = Field(default_factory=list, description="the curated clips of sample_videos/")
 
     @model_validator(mode="after")
     def _consistent(self) -> _Motion:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posecheck.synth.clip import SynthRequest, write_clip
+from posecheck.synth.motion_file import load_motion, motion_names
 from posecheck.synth.options import SceneOptions, SubjectOptions
 
 FPS = 15.0
@@ -52,25 +53,17 @@ class Sample:
         )
 
 
-SAMPLES: tuple[Sample, ...] = (
-    Sample("bridge_clean_oblique", "glute_bridge", "oblique", 11),
-    Sample("bridge_low_side", "glute_bridge", "side", 12, ("hips_too_low:20@reps=2,3",)),
-    Sample("bridge_arch_side", "glute_bridge", "side", 13, ("lumbar_arch:25@reps=2",)),
-    Sample("plank_clean_side", "forearm_plank", "side", 21),
-    Sample("plank_sag_oblique", "forearm_plank", "oblique", 22, ("hips_sagging:22@t=3-6",)),
-    Sample("plank_pike_side", "forearm_plank", "side", 23, ("hips_piked:35@t=2.5-5.5",)),
-    Sample("sideplank_clean_front", "side_plank", "front", 31),
-    Sample("sideplank_low_front", "side_plank", "front", 32, ("hips_too_low:15@t=3-6",)),
-    Sample("sideplank_high_oblique", "side_plank", "oblique", 33, ("hips_too_high:15@t=3-6",)),
-    Sample("sideplank_elbow_front", "side_plank", "front", 34, ("elbow_not_under_shoulder:20",)),
-    Sample("squat_clean_side", "squat", "side", 41),
-    Sample("squat_clean_front", "squat", "front", 42),
-    Sample("squat_lean_oblique", "squat", "oblique", 43, ("excessive_forward_lean:20@reps=2,3",)),
-    Sample("squat_shallow_side", "squat", "side", 44, ("insufficient_depth:30@reps=1,3",)),
-    Sample("birddog_clean_side", "bird_dog", "side", 51, reps=4),
-    Sample("birddog_leghigh_oblique", "bird_dog", "oblique", 52, ("leg_too_high:20@reps=2,3",), reps=4),
-    Sample("birddog_hiproll_oblique", "bird_dog", "oblique", 53, ("hips_not_level:15@reps=1,2",), reps=4),
-)
+def _curated() -> tuple[Sample, ...]:
+    """Every ``[[samples]]`` entry of every motion file, by exercise name, in file order."""
+    out = []
+    for name in motion_names():
+        for clip in load_motion(name).spec.samples:
+            out.append(Sample(clip.name, name, clip.view, clip.seed, tuple(clip.faults), clip.reps, clip.hold_s))
+    return tuple(out)
+
+
+#: The curated clips, read from the motion files (adding an exercise's samples is an edit of its file).
+SAMPLES: tuple[Sample, ...] = _curated()
 
 
 def regenerate(folder: str | os.PathLike[str], only: list[str] | None = None, on_clip=None) -> list[dict]:

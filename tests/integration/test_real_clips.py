@@ -87,6 +87,6 @@ def test_annotated_video_has_every_frame(clips_dir: Path, tmp_path: Path):
     out = tmp_path / "annotated.mp4"
     report = analyze_video(clips_dir / "bridge_han2.mp4", load_spec("glute_bridge"), AnalyzeOptions(model="lite", annotate=out))
     cap = cv2.VideoCapture(str(out))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == report.data["source"]["frames_decoded"] == 177
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == report.source.frames_decoded == 177
     assert (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))) == (768, 432)
-    json.dumps(report.data)  # the report is plain JSON
+    json.dumps(report.to_dict())  # the report is plain JSON

@@ -73,9 +73,9 @@ def test_regenerating_a_sample_is_byte_identical(tmp_path: Path):
 def test_readme_first_example():
     report = analyze_video(SAMPLE_DIR / "squat_clean_side.mp4", load_spec("squat"))
     assert report.reps_total == 3
-    assert [i["failed_cues"] for i in report.data["reps"]["items"]] == [[], [], []]
+    assert [i["failed_cues"] for i in report.to_dict()["reps"]["items"]] == [[], [], []]
     expected_peaks = next(c for c in LABELS["clips"] if c["file"] == "squat_clean_side.mp4")["rep_peaks_s"]
-    assert [i["peak_s"] for i in report.data["reps"]["items"]] == pytest.approx(expected_peaks, abs=0.4)
+    assert [i["peak_s"] for i in report.to_dict()["reps"]["items"]] == pytest.approx(expected_peaks, abs=0.4)
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_clean_clips_flag_no_fault(sample_scores):
     before a plank may look like a sag, and that is outside the active windows)."""
     for clip in LABELS["clips"]:
         if not clip["faults"]:
-            cues = sample_scores[clip["file"]].report["cues"]
+            cues = sample_scores[clip["file"]].report.to_dict()["cues"]
             inside = {
                 cue: [w for w in v["windows_s"] if any(w[0] < b and w[1] > a for a, b in clip["active_windows_s"])]
                 for cue, v in cues.items()

@@ -40,7 +40,9 @@ DEEP_TEXTS = {
     "array_5000": deep_array(5000),
     "unclosed_array_500": "a = " + "[" * 500 + "\n",
     "array_500_in_a_good_spec": GOOD.replace('sides = "auto"\n', 'sides = "auto"\n' + deep_array(500)),
-    "inline_table_500_as_posture": mutate('posture = "supine"', deep_inline_table(500).replace("a = ", "posture = ", 1)),
+    "inline_table_500_as_posture": mutate(
+        'posture = "supine"', deep_inline_table(500).replace("a = ", "posture = ", 1)
+    ),
     "array_500_in_a_cue": GOOD + deep_array(500).replace("a = ", "require = ", 1),
 }
 
@@ -63,7 +65,8 @@ def test_nesting_up_to_the_limit_is_read(tmp_path):
     [
         (deep_dotted_key(500), "a: unknown field"),
         ("[" + deep_dotted_key(500).removesuffix(" = 1\n") + "]\nx = 1\n", "a: unknown field"),
-        (mutate('sides = "auto"', deep_dotted_key(500, "metrics_")), "metrics_: unknown field (did you mean 'metrics'?)"),
+        (mutate('sides = "auto"', deep_dotted_key(500, "metrics_")),
+         "metrics_: unknown field (did you mean 'metrics'?)"),
         (mutate('title = "Demo bridge"', deep_dotted_key(500, "title")), "title: input should be a valid string"),
         (mutate('views = ["side"]', deep_dotted_key(500, "views")), "views: input should be a valid list"),
     ],
@@ -89,7 +92,9 @@ def test_deeply_nested_library_posture_names_the_posture_file(tmp_path, monkeypa
     posture = write(tmp_path / "postures", 'name = "flat"\n' + deep_inline_table(500), name="flat")
     monkeypatch.setenv("POSECHECK_SPECS", str(tmp_path))
     path = write(tmp_path, mutate('posture = "supine"', 'posture = "flat"'))
-    assert spec_error(path) == f"{posture}: arrays or tables nested more than {MAX_NESTING} levels deep; a posture needs at most 5"
+    assert spec_error(path) == (
+        f"{posture}: arrays or tables nested more than {MAX_NESTING} levels deep; a posture needs at most 5"
+    )
 
 
 def test_specs_validate_folder_keeps_going_past_deep_files(tmp_path):
@@ -97,6 +102,7 @@ def test_specs_validate_folder_keeps_going_past_deep_files(tmp_path):
     dotted = write(tmp_path, deep_dotted_key(500), name="b_dotted")
     good = write(tmp_path, GOOD)
     table = write(tmp_path, deep_inline_table(500), name="e_table")
+    huge = write(tmp_path, "sets = " + "9" * 5000 + "\n", name="f_huge")
     result = CliRunner().invoke(app, ["specs", "validate", str(tmp_path)])
     assert result.exit_code == 14, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -106,6 +112,7 @@ def test_specs_validate_folder_keeps_going_past_deep_files(tmp_path):
     assert f"{deep}: {TOO_DEEP}" in lines
     assert f"{table}: {TOO_DEEP}" in lines
     assert f"{dotted}: a: unknown field" in lines
+    assert any(line.startswith(f"{huge}: invalid TOML: ") for line in lines)
 
 
 # -- other hostile files ------------------------------------------------------------------------
@@ -168,7 +175,8 @@ def test_fixed_integer_past_python_digit_limit(tmp_path):
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="loader._clean_loc keeps the failed 'str' branch of posture: str | PostureSpec")
 def test_bug_inline_posture_problem_gives_one_line(tmp_path):
-    inline = ('posture = { name = "flat", title = "lying flat", metrics = { t = { kind = "facing", space = "world" } }, '
+    inline = ('posture = { name = "flat", title = "lying flat", '
+              'metrics = { t = { kind = "facing", space = "world" } }, '
               'require = [{ metric = "t", direction = "up", enter = 20.0, exit = 40.0 }] }')
     path = write(tmp_path, mutate('posture = "supine"', inline))
     assert spec_error(path) == (
@@ -188,3 +196,17 @@ def test_fixed_unknown_cue_kind_suggests_the_closest(tmp_path):
 def test_fixed_very_long_exercise_name():
     with pytest.raises(UnknownExerciseError):
         load_spec("a" * 300)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="loader._field_path prints a quoted key as it is, newline included")
+def test_bug_key_with_a_newline_gives_one_line(tmp_path):
+    path = write(tmp_path, mutate('sides = "auto"', 'sides = "auto"\n"a\\nb" = 1'))
+    assert len(spec_error(path).splitlines()) == 1
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="loader.read_toml catches OSError only; a NUL in the path raises ValueError")
+def test_bug_nul_in_the_path():
+    with pytest.raises(SpecError):
+        load_spec_file("demo\x00.toml")

@@ -427,7 +427,9 @@ def _with_condition(where: str, cond: str) -> str:
 
 
 @pytest.mark.parametrize("where", ["hold.require", "reps.require", "cues[0].require", "sequence.states[1].require"])
-@pytest.mark.parametrize(("cond", "line"), [(UP_BACKWARDS, UP_LINE), (DOWN_BACKWARDS, DOWN_LINE), (UP_EQUAL, EQUAL_LINE)])
+@pytest.mark.parametrize(
+    ("cond", "line"), [(UP_BACKWARDS, UP_LINE), (DOWN_BACKWARDS, DOWN_LINE), (UP_EQUAL, EQUAL_LINE)]
+)
 def test_condition_direction_must_agree_with_enter_and_exit(tmp_path, where, cond, line):
     path = write(tmp_path, _with_condition(where, cond))
     assert spec_error(path) == f"{path}: {where}[0]: {line}"
@@ -709,7 +711,8 @@ def test_each_cue_kind_where_it_is_allowed(tmp_path, text, body):
         ('kind = "rep"\nmetric = "hip_line"', ["cues[1]: a cue needs 'min', 'max' or both"]),
         ('kind = "rep"\nmetric = "hip_line"\nmax = 0.1\nphase = "peak"',
          ["cues[1].phase: unknown field"]),
-        ('kind = "rep"\nmetric = "hip_line"\nmax = 0.1\nmin_duration_s = 1.0', ["cues[1].min_duration_s: unknown field"]),
+        ('kind = "rep"\nmetric = "hip_line"\nmax = 0.1\nmin_duration_s = 1.0',
+         ["cues[1].min_duration_s: unknown field"]),
         ('kind = "pause"', ["cues[1].min_s: required field is missing"]),
         ('kind = "pause"\nmin_s = 0', ["cues[1].min_s: input should be greater than 0"]),
         ('kind = "pause"\nmin_s = 61', ["cues[1].min_s: input should be less than or equal to 60"]),
@@ -754,14 +757,17 @@ def test_cue_kinds_need_their_driver(tmp_path, text, body, line):
 
 def test_pause_and_tempo_cues_with_reps_and_hold(tmp_path):
     text = mutate(GOOD_REPS, GOOD_REPS + "\n" + HOLD)
-    spec = load_spec_file(write(tmp_path, text + cue('kind = "pause"\nmin_s = 1.0') + cue('kind = "tempo"\nmin_rep_s = 2.0', "t")))
+    text += cue('kind = "pause"\nmin_s = 1.0') + cue('kind = "tempo"\nmin_rep_s = 2.0', "t")
+    spec = load_spec_file(write(tmp_path, text))
     assert [c.kind for c in spec.cues] == ["rep", "pause", "tempo"]
     assert spec.hold is not None and spec.reps is not None
 
 
 def test_v1_extreme_phase_is_not_a_frame_phase(tmp_path):
     path = write(tmp_path, mutate('kind = "rep"', 'phase = "extreme"'))
-    assert spec_error(path).startswith(f"{path}: cues[0].phase: input should be 'hold', 'peak', 'rest', 'active' or 'any'")
+    assert spec_error(path).startswith(
+        f"{path}: cues[0].phase: input should be 'hold', 'peak', 'rest', 'active' or 'any'"
+    )
 
 
 # -- v2: sequence -----------------------------------------------------------------------------------
@@ -799,11 +805,13 @@ def test_sequence_needs_two_states_with_conditions(tmp_path):
     text = sequence_spec()
     text = text[: text.index('[[sequence.states]]\nname = "high"')]
     path = write(tmp_path, mutate('order = ["low", "high", "low"]', 'order = ["low", "low2"]', text))
-    assert f"{path}: sequence.states: list should have at least 2 items after validation, not 1" in spec_error(path).splitlines()
+    line = f"{path}: sequence.states: list should have at least 2 items after validation, not 1"
+    assert line in spec_error(path).splitlines()
 
 
 def test_sequence_metric_must_be_defined(tmp_path):
-    path = write(tmp_path, mutate('metric = "hip_line"\n\n[[sequence', 'metric = "hip_lines"\n\n[[sequence', sequence_spec()))
+    text = mutate('metric = "hip_line"\n\n[[sequence', 'metric = "hip_lines"\n\n[[sequence', sequence_spec())
+    path = write(tmp_path, text)
     assert spec_error(path) == (
         f"{path}: (top level): sequence.metric names unknown metric 'hip_lines' (did you mean 'hip_line'?); "
         "defined: hip_angle, hip_line"
@@ -832,7 +840,8 @@ def test_mode_sequence_needs_a_sequence_rule(tmp_path):
         ('kind = "ahead"\njoints = ["left_knee", "right_knee"]', None),
         ('kind = "offset"\njoints = ["side_hip", "side_knee", "side_shoulder"]\ntoward = "forward"', None),
         ('kind = "offset"\njoints = ["side_hip", "side_knee", "side_shoulder"]\ntoward = "up"', None),
-        ('kind = "facing"', "metrics.extra: a 'facing' metric needs space = 'world' (the chest direction is a 3D quantity)"),
+        ('kind = "facing"',
+         "metrics.extra: a 'facing' metric needs space = 'world' (the chest direction is a 3D quantity)"),
         ('kind = "facing"\nspace = "world"\njoints = ["mid_hip"]',
          "metrics.extra: 'facing' metrics take 0 joints []: where the chest points, -90 (to the floor: prone, "
          "all fours) .. 90 deg (to the ceiling: supine); got 1"),
