@@ -77,7 +77,8 @@ def _clean_loc(loc: tuple) -> tuple:
 def _field_path(loc: tuple) -> str:
     out = ""
     for part in _clean_loc(loc):
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+        name = str(part) if str(part).isprintable() else repr(str(part))
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + name
     return out or "(top level)"
 
 
@@ -122,8 +123,18 @@ def _model_in(annotation, tag: str | None = None) -> type[BaseModel] | None:
 def format_validation_error(path: Path | str, exc: ValidationError, model: type[BaseModel] = ExerciseSpec) -> str:
     """One line per problem: ``file: field: what is wrong (did you mean ...?)``."""
     lines = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # A named posture is a string, an inline one a table: report the branch that was meant.
+    def posture_branch(loc: tuple) -> bool:
+        return len(loc) > 1 and loc[0] == "posture" and "PostureSpec" in str(loc[1])
+
+    inline = any(posture_branch(tuple(e["loc"])) for e in errors)
+    for err in errors:
         loc = tuple(err["loc"])
+        if loc[:2] == ("posture", "str") and inline:
+            continue
+        if posture_branch(loc):
+            loc = ("posture",) + loc[2:]
         field = _field_path(loc)
         if err["type"] == "extra_forbidden":
             hint = suggest(str(loc[-1]), _allowed_fields(loc, model))
@@ -135,7 +146,7 @@ def format_validation_error(path: Path | str, exc: ValidationError, model: type[
         elif err["type"] == "missing":
             msg = "required field is missing"
         elif err["type"] == "literal_error":
-            msg = f"{err['msg'].lower()}, got {err['input']!r}"
+            msg = f"{err['msg'].lower()}, got {_short(err['input'])}"
             expected = err.get("ctx", {}).get("expected", "")
             options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",") if o.strip()]
             msg += suggest(str(err["input"]), options)
@@ -151,15 +162,43 @@ MAX_NESTING = 32
 
 
 def _nesting_depth(text: str) -> int:
-    """An upper bound on how deeply a TOML text nests inline tables and arrays."""
+    """How deeply a TOML text nests inline tables and arrays, outside strings and comments."""
     depth = deepest = 0
+    quote = ""
+    comment = False
     for ch in text:
-        if ch in "[{":
+        if comment:
+            comment = ch != "\n"
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            comment = True
+        elif ch in "[{":
             depth += 1
             deepest = max(deepest, depth)
         elif ch in "]}":
             depth = max(0, depth - 1)
     return deepest
+
+
+def _data_depth(data: object) -> int:
+    """How deeply parsed TOML nests (dotted keys nest too), measured without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _short(value: object) -> str:
+    """A value for an error message: scalars as written, containers by type only."""
+    text = repr(value) if isinstance(value, (str, int, float, bool)) else f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_toml(path: Path, what: str) -> dict:
@@ -170,6 +209,8 @@ def read_toml(path: Path, what: str) -> dict:
         raise SpecError(f"{path}: {what} file not found") from None
     except IsADirectoryError:
         raise SpecError(f"{path}: is a folder, not a {what} file") from None
+    except ValueError:  # a NUL byte in the path
+        raise SpecError(f"{path!r}: not a valid file path") from None
     except OSError as exc:
         raise SpecError(f"{path}: cannot read {what} file: {exc.strerror}") from None
     try:
@@ -179,13 +220,16 @@ def read_toml(path: Path, what: str) -> dict:
     if _nesting_depth(text) > MAX_NESTING:
         raise SpecError(f"{path}: arrays or tables nested more than {MAX_NESTING} levels deep; a {what} needs at most 5")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
         raise SpecError(f"{path}: invalid TOML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise SpecError(f"{path}: nested too deeply to read") from None
+    if _data_depth(data) > MAX_NESTING + 8:  # a few table levels above the deepest brackets
+        raise SpecError(f"{path}: keys or tables nested more than {MAX_NESTING} levels deep; a {what} needs at most 5")
+    return data
 
 
 def load_posture_file(path: str | os.PathLike[str]) -> PostureSpec:
