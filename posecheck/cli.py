@@ -437,7 +437,7 @@ def batch(
 def _finish_batch(scores: list, report: Path | None, error: str | None = None) -> dict:
     """Print the table and write the JSON report; ``error`` marks the results incomplete."""
     from posecheck.batch import summarize
-    from posecheck.render.table import print_batch_table
+    from posecheck.cli_table import print_batch_table
 
     print_batch_table(scores)
     summary = summarize(scores)

@@ -67,7 +67,7 @@ def _row(i: int, status: str = "fail") -> ClipScore:
 
 
 def test_the_batch_table_fits_the_terminal(monkeypatch):
-    from posecheck.render.table import print_batch_table
+    from posecheck.cli_table import print_batch_table
 
     monkeypatch.setenv("COLUMNS", "80")
     out = io.StringIO()
@@ -81,7 +81,7 @@ def test_the_batch_table_fits_the_terminal(monkeypatch):
 
 
 def test_a_wide_terminal_shows_every_column():
-    from posecheck.render.table import print_batch_table
+    from posecheck.cli_table import print_batch_table
 
     console = Console(width=200, file=io.StringIO())
     print_batch_table([_row(1)], console=console)

@@ -1,4 +1,4 @@
-"""The batch results table for the terminal (rich), kept apart from the scoring."""
+"""The batch results table the CLI prints (rich): part of the command-line layer, apart from the scoring."""
 
 from __future__ import annotations
 
