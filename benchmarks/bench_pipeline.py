@@ -1,24 +1,25 @@
-"""Where the time goes: ms per frame and peak memory of four ways to process one clip.
+"""posecheck against the loop people write, as whole processes: seconds, ratios and peak memory.
 
-    (a) the inference call alone (frames decoded and converted beforehand, model loaded);
-    (b) a naive loop: load the model, decode, convert BGR->RGB, infer;
-    (c) posecheck's analyze with a JSON report only;
-    (d) posecheck's analyze with an annotated video.
+For each model, these commands run in turn, round after round (alternating, so a machine
+that speeds up or slows down affects all alike), each as its own process:
 
-Each mode runs in its own process (so peak RSS is that mode's own), the modes are
-interleaved over several rounds, and the median per mode is reported together with the
-ratios to (b). The target is (c) <= 1.10 x (b): everything posecheck adds on top of the
-model — conversion, metrics, counting, cues, the report — costs at most 10%.
+    naive loop        python benchmarks/naive_loop.py CLIP            (decode, convert, infer; one person)
+    inference only    python benchmarks/naive_loop.py CLIP --inference-only   (the model's own seconds)
+    analyze --report  posecheck analyze CLIP -e squat --report r.json
+    analyze --annotate posecheck analyze CLIP -e squat --report r.json --annotate a.mp4
 
-    python benchmarks/bench_pipeline.py [CLIP] [--frames 300] [--rounds 3] [--model full]
+and the table gives the median wall seconds (start-up, model loading and all), each
+command's median ratio to the naive loop of the same round, and its peak RSS. Targets:
+``analyze --report`` <= 0.95 x the naive loop; ``analyze --annotate`` <= 1.15 x ``--report``.
+
+    python benchmarks/bench_pipeline.py [CLIP] [--rounds 4] [--models full,lite]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
+import re
 import statistics
 import subprocess
 import sys
@@ -28,132 +29,73 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = Path(os.environ.get("POSECHECK_CLIPS", REPO.parent / "shared" / "clips")) / "squat_yy.mp4"
-MODES = ("a", "b", "c", "d")
-LABELS = {
-    "a": "(a) inference call only",
-    "b": "(b) naive decode+convert+infer",
-    "c": "(c) analyze, report only",
-    "d": "(d) analyze + annotated video",
-}
 
 
-def _landmarker(model_path: str, max_people: int):
-    from mediapipe.tasks.python.core.base_options import BaseOptions
-    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
-
-    opts = PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=model_path), running_mode=RunningMode.VIDEO, num_poses=max_people
-    )
-    return PoseLandmarker.create_from_options(opts)
-
-
-def _first_frames(clip: str, n: int) -> tuple[str, int]:
-    """Cut the first ``n`` frames into a temporary file so every mode sees the same input."""
-    import cv2
-
-    cap = cv2.VideoCapture(clip)
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    out_path = Path(tempfile.mkdtemp()) / "bench.avi"
-    out = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
-    count = 0
-    while count < n:
-        ok, img = cap.read()
-        if not ok:
-            break
-        out.write(img)
-        count += 1
-    out.release()
-    return str(out_path), count
+def run(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one command, measured from outside."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 4):  # 4: analyze finished and a cue failed, still a full run
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}")
+    return wall, usage.ru_maxrss / 1024, out
 
 
-def run_mode(mode: str, clip: str, model: str, max_people: int) -> dict:
-    """Process the clip once in this process; return seconds, frames and peak RSS."""
-    import cv2
-    import mediapipe as mp
-
-    from posecheck.analyze import AnalyzeOptions, analyze_video
-    from posecheck.pose.models import resolve_model
-    from posecheck.specs.loader import load_spec
-
-    frames = 0
-    if mode in ("a", "b"):
-        start = time.perf_counter()  # (b) and (c)/(d) alike include loading the model and opening the clip
-        model_file = resolve_model(model)
-        with _landmarker(str(model_file.path), max_people) as lm:
-            cap = cv2.VideoCapture(clip)
-            fps = cap.get(cv2.CAP_PROP_FPS)
-            if mode == "a":
-                images = []
-                while True:
-                    ok, bgr = cap.read()
-                    if not ok:
-                        break
-                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                    images.append(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-                start = time.perf_counter()
-                for i, image in enumerate(images):
-                    lm.detect_for_video(image, int(i * 1000 / fps))
-                elapsed = time.perf_counter() - start
-                frames = len(images)
-            else:
-                while True:
-                    ok, bgr = cap.read()
-                    if not ok:
-                        break
-                    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                    lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), int(frames * 1000 / fps))
-                    frames += 1
-                elapsed = time.perf_counter() - start
-    else:
-        spec = load_spec("squat")
-        annotate = Path(tempfile.mkdtemp()) / "annotated.mp4" if mode == "d" else None
-        options = AnalyzeOptions(model=model, max_people=max_people, annotate=annotate)
-        start = time.perf_counter()
-        report = analyze_video(clip, spec, options)
-        elapsed = time.perf_counter() - start
-        frames = report.source.frames_decoded
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"mode": mode, "seconds": elapsed, "frames": frames, "peak_rss_mb": peak_kb / 1024}
+def commands(clip: str, model: str, work: Path) -> dict[str, list[str]]:
+    py = sys.executable
+    cli = [py, "-m", "posecheck.cli", "analyze", clip, "-e", "squat", "--model", model, "-q"]
+    return {
+        "naive loop": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model],
+        "inference only": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model, "--inference-only"],
+        "analyze --report": [*cli, "--report", str(work / f"r_{model}.json")],
+        "analyze --annotate": [*cli, "--report", str(work / f"r_{model}.json"), "--annotate", str(work / f"a_{model}.mp4")],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("clip", nargs="?", default=str(DEFAULT_CLIP))
-    ap.add_argument("--frames", type=int, default=300, help="frames from the start of the clip (1-100000)")
-    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds per mode (1-20)")
-    ap.add_argument("--model", default="full")
-    ap.add_argument("--max-people", type=int, default=2)
-    ap.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
+    ap.add_argument("--rounds", type=int, default=4, help="alternating rounds (1-20)")
+    ap.add_argument("--models", default="full,lite", help="comma-separated: full, lite, heavy or .task paths")
     args = ap.parse_args(argv)
-
-    if args.child:
-        print(json.dumps(run_mode(args.child, args.clip, args.model, args.max_people)))
-        return 0
-    if not 1 <= args.frames <= 100000 or not 1 <= args.rounds <= 20:
-        ap.error("--frames must be 1..100000 and --rounds 1..20")
+    if not 1 <= args.rounds <= 20:
+        ap.error("--rounds must be 1..20")
     if not Path(args.clip).is_file():
         ap.error(f"clip not found: {args.clip}")
 
-    clip, n = _first_frames(args.clip, args.frames)
-    print(f"clip {args.clip}: first {n} frames, model {args.model}, max_people {args.max_people}, "
-          f"{args.rounds} interleaved rounds, {os.cpu_count()} cores")
-    results: dict[str, list[dict]] = {m: [] for m in MODES}
-    env = dict(os.environ, GLOG_minloglevel="2")
-    for _ in range(args.rounds):
-        for mode in MODES:
-            cmd = [sys.executable, __file__, clip, "--child", mode, "--model", args.model,
-                   "--max-people", str(args.max_people)]
-            out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True).stdout
-            results[mode].append(json.loads(out.strip().splitlines()[-1]))
-
-    ms = {m: statistics.median(r["seconds"] / r["frames"] * 1000 for r in results[m]) for m in MODES}
-    rss = {m: max(r["peak_rss_mb"] for r in results[m]) for m in MODES}
-    print(f"{'mode':34} {'ms/frame':>9} {'x (b)':>7} {'peak RSS MB':>12}")
-    for m in MODES:
-        print(f"{LABELS[m]:34} {ms[m]:9.1f} {ms[m] / ms['b']:7.2f} {rss[m]:12.0f}")
-    ratio = ms["c"] / ms["b"]
-    print(f"(c)/(b) = {ratio:.3f} (target <= 1.10): {'ok' if ratio <= 1.10 else 'OVER TARGET'}")
+    work = Path(tempfile.mkdtemp(prefix="posecheck-bench-"))
+    print(f"clip {args.clip}, {args.rounds} alternating rounds, {os.cpu_count()} cores; whole processes")
+    for model in args.models.split(","):
+        cmds = commands(args.clip, model, work)
+        wall: dict[str, list[float]] = {k: [] for k in cmds}
+        rss: dict[str, list[float]] = {k: [] for k in cmds}
+        infer: list[float] = []
+        for _ in range(args.rounds):
+            for name, cmd in cmds.items():
+                seconds, peak, out = run(cmd)
+                wall[name].append(seconds)
+                rss[name].append(peak)
+                found = re.search(r"inference ([0-9.]+) s", out)
+                if found:
+                    infer.append(float(found.group(1)))
+        base = wall["naive loop"]
+        print(f"\nmodel {model}")
+        print(f"{'command':20} {'median s':>9} {'x naive':>8} {'peak RSS MB':>12}")
+        for name in cmds:
+            ratio = statistics.median(a / b for a, b in zip(wall[name], base, strict=True))
+            shown = statistics.median(infer) if name == "inference only" else statistics.median(wall[name])
+            label = name + (" (model time)" if name == "inference only" else "")
+            print(f"{label:20} {shown:9.2f} {ratio if name != 'inference only' else shown / statistics.median(base):8.2f} "
+                  f"{max(rss[name]):12.0f}")
+        report_ratio = statistics.median(a / b for a, b in zip(wall["analyze --report"], base, strict=True))
+        annotate_ratio = statistics.median(
+            a / b for a, b in zip(wall["analyze --annotate"], wall["analyze --report"], strict=True)
+        )
+        print(f"analyze --report / naive loop = {report_ratio:.3f} (target <= 0.95)")
+        print(f"analyze --annotate / analyze --report = {annotate_ratio:.3f} (target <= 1.15)")
     return 0
 
 

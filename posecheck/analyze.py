@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from posecheck.core.posture import PostureSurvey
 from posecheck.core.session import ExerciseSession, FrameState
-from posecheck.errors import PosecheckError
+from posecheck.errors import PosecheckError, UsageError
+from posecheck.io.pipeline import ReadAhead, WriteBehind, at_rate
 from posecheck.io.video import Frame, VideoInfo, VideoSink, VideoSource, check_writable
 from posecheck.pose.landmarks import PoseFrame
 from posecheck.pose.models import ModelFile
@@ -40,16 +40,29 @@ class AnalyzeOptions:
 
     Attributes:
         model: ``lite``, ``full``, ``heavy`` or a path to a ``.task`` bundle (default: full).
-        max_people: people the model looks for (the most prominent one is analysed).
+        max_people: people the model tracks. 2 (the default) keeps MediaPipe's person
+            detector running on every frame; 1 is about a third faster (other people are
+            still counted once a second, see :class:`~posecheck.pose.estimator.EstimatorOptions`)
+            but tracks from frame to frame, and on the real clips that read 5 of 26 clips
+            worse (docs/speed.md), so it is not the default yet.
         annotate: write an annotated copy of the video here (``.mp4`` or ``.avi``).
         trace_cache: folder where pose traces are cached, keyed by video and model, so
             re-scoring a clip with a changed spec skips the model.
+        analysis_fps: analyse about this many frames a second (None: every frame); batch
+            work on 30 or 60 fps clips rarely needs every frame.
+        pipelined: decode ahead and draw/encode behind the model on their own threads.
     """
 
     model: str | None = None
     max_people: int = 2
     annotate: Path | None = None
     trace_cache: Path | None = None
+    analysis_fps: float | None = None
+    pipelined: bool = True
+
+    def __post_init__(self) -> None:
+        if self.analysis_fps is not None and not 0 < self.analysis_fps <= 240:
+            raise UsageError(f"--analysis-fps must be between 0 and 240 frames per second, got {self.analysis_fps:g}")
 
 
 class Analysis:
@@ -73,6 +86,9 @@ class Analysis:
         self.survey.update(pose)
         return self.session.update(pose)
 
+    def spec_now(self) -> ExerciseSpec:
+        return self.session.spec
+
     def report(self, source: SourceInfo, model: ModelFile, error: str | None = None) -> Report:
         """Close the session and build its report."""
         result = self.session.result()
@@ -80,6 +96,57 @@ class Analysis:
         suggestions = [] if result.posture_found else specs_done_in(max(seen, key=seen.get)) if seen else []
         return build_report(result, source, model.name, model.sha256, error=error, posture_seen=seen,
                             suggestions=[s for s in suggestions if s != result.spec.name])
+
+
+class RecognisingAnalysis:
+    """Auto mode: every spec of the library runs side by side; the report is the one of the
+    exercise recognised for most of the video, with every segment listed."""
+
+    def __init__(self, specs: list[ExerciseSpec] | None = None):
+        from posecheck.recognize import Recogniser
+
+        self.recogniser = Recogniser(specs if specs is not None else load_all_specs())
+
+    def update(self, pose: PoseFrame) -> FrameState:
+        return self.recogniser.update(pose)
+
+    def spec_now(self) -> ExerciseSpec:
+        """The exercise the live view should show now (the causal leader)."""
+        return self.recogniser.specs[self.recogniser.leading]
+
+    def report(self, source: SourceInfo, model: ModelFile, error: str | None = None) -> Report:
+        from posecheck.recognize import dominant
+        from posecheck.report import RecognitionPart, segment_part
+
+        segments = self.recogniser.segments()
+        main = dominant(segments)
+        result = main.result if main is not None else self.recogniser.sessions[self.recogniser.leading].result()
+        warnings = []
+        for seg in segments:
+            spec = next((s for s in self.recogniser.specs if s.name == seg.exercise), None)
+            if spec is not None and spec.avoid is not None:
+                warnings.append(
+                    f"{spec.title} recognised at {seg.start_s:.1f}-{seg.end_s:.1f} s: {spec.avoid.reason} "
+                    f"Safer instead: {', '.join(spec.avoid.alternatives)}."
+                )
+        report = build_report(result, source, model.name, model.sha256, warnings=warnings, error=error)
+        report.recognition = RecognitionPart(
+            exercise=main.exercise if main is not None else None,
+            confidence=main.confidence if main is not None else 0.0,
+            segments=[segment_part(s.start_s, s.end_s, s.exercise, s.confidence, s.result) for s in segments],
+        )
+        return report
+
+
+def load_all_specs() -> list[ExerciseSpec]:
+    """Every spec that loads (a broken one is left out of recognition, not fatal)."""
+    out = []
+    for path in spec_files().values():
+        try:
+            out.append(load_spec_file(path))
+        except PosecheckError:
+            continue
+    return out
 
 
 def specs_done_in(posture: str) -> list[str]:
@@ -121,11 +188,11 @@ def refuse_overwriting_input(path: str | os.PathLike[str], options: AnalyzeOptio
 
 def analyze_video(
     path: str | os.PathLike[str],
-    spec: ExerciseSpec,
+    spec: ExerciseSpec | None,
     options: AnalyzeOptions | None = None,
     on_frame: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Analyse one video file with one exercise spec.
+    """Analyse one video file with one exercise spec, or recognise the exercise (``spec`` None).
 
     ``on_frame(done, total)`` is called after each frame (for progress bars). Raises
     :class:`posecheck.errors.PosecheckError` subclasses for bad input; see the module
@@ -138,7 +205,7 @@ def analyze_video(
     refuse_overwriting_input(path, options)
     if options.annotate is not None:
         check_writable(options.annotate)
-    analysis = Analysis(spec)
+    analysis = Analysis(spec) if spec is not None else RecognisingAnalysis()
     with VideoSource(path) as src:
         info = src.info
         model = resolve_model(options.model)
@@ -149,33 +216,48 @@ def analyze_video(
             key = cache_key(path, model.sha256, options.max_people)
             trace = PoseTrace.load(trace_file, key) if options.annotate is None else None
             if trace is not None:
-                for i, pose in enumerate(trace.frames()):
+                count = 0
+                for count, pose in enumerate(at_rate(trace.frames(), options.analysis_fps), start=1):
                     analysis.update(pose)
                     if on_frame:
-                        on_frame(i + 1, info.frame_count)
-                return _report(analysis, path, info, len(trace), model)
+                        on_frame(count, info.frame_count)
+                return _report(analysis, path, info, count, model)
+            if options.analysis_fps is not None:
+                trace_file = None  # only full-rate traces are cached; they serve every rate
 
         poses: list[PoseFrame] = []
+        analysed = 0
         with ExitStack() as stack:
             estimator = stack.enter_context(PoseEstimator(EstimatorOptions(model=str(model.path), max_people=options.max_people)))
-            sink = annotator = None
+            frames = at_rate(src, options.analysis_fps)
+            if options.pipelined:
+                frames = stack.enter_context(ReadAhead(frames))
+            draw = None
             if options.annotate is not None:
                 from posecheck.render.annotate import Annotator
 
                 sink = stack.enter_context(VideoSink(options.annotate, info.fps, (info.width, info.height)))
-                annotator = Annotator(spec)
+                annotators: dict[str, Annotator] = {}
+
+                def write(job: tuple[Frame, PoseFrame, FrameState, ExerciseSpec]) -> None:
+                    frame, pose, state, shown = job
+                    annotator = annotators.setdefault(shown.name, Annotator(shown))
+                    sink.write(annotator.draw(frame.image, pose, state), frame.t)
+
+                draw = stack.enter_context(WriteBehind(write)).submit if options.pipelined else write
             try:
-                for frame, pose, state in analyze_frames(src, estimator, analysis):
+                for frame, pose, state in analyze_frames(frames, estimator, analysis):
+                    analysed += 1
                     if trace_file is not None:
                         poses.append(pose)
-                    if sink is not None:
-                        sink.write(annotator.draw(frame.image, pose, state), frame.t)
+                    if draw is not None:
+                        draw((frame, pose, state, analysis.spec_now()))
                     if on_frame:
                         on_frame(frame.index + 1, info.frame_count)
             except (PosecheckError, KeyboardInterrupt) as exc:
                 message = str(exc) if isinstance(exc, PosecheckError) else "interrupted by the user"
-                exc.partial_report = _report(analysis, path, info, src.frames_read, model, message)  # type: ignore[attr-defined]
+                exc.partial_report = _report(analysis, path, info, analysed, model, message)  # type: ignore[attr-defined]
                 raise
         if trace_file is not None and key is not None:
             PoseTrace.from_frames(poses, info.fps, info.frame_count, model.sha256).save(trace_file, key)
-        return _report(analysis, path, info, src.frames_read, model)
+        return _report(analysis, path, info, analysed, model)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,6 +179,8 @@ class ClipScore:
     faults_missed: list[str] = field(default_factory=list)
     false_alarms: dict[str, float] = field(default_factory=dict)
     not_checked: list[str] = field(default_factory=list)
+    recognised: str | None = None
+    recognised_ok: bool | None = None
     report: Report | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -197,6 +199,7 @@ class ClipScore:
                        "missed": self.faults_missed,
                        "false_alarm_share": {k: round(v, 3) for k, v in self.false_alarms.items()},
                        "not_checked": self.not_checked},
+            "recognition": {"recognised": self.recognised, "ok": self.recognised_ok},
         }
 
 
@@ -267,6 +270,13 @@ def score_clip(label: ClipLabel, report: Report, fault_vocabulary: set[str]) -> 
             score.false_alarms[cue_id] = share
         if share > FALSE_ALARM_SHARE:
             problems.append(f"{cue_id} flagged for {100 * share:.0f}% of active time without a label")
+    if report.recognition is not None:
+        from posecheck.specs.loader import canonical_exercise
+
+        score.recognised = report.recognition.exercise
+        score.recognised_ok = score.recognised == canonical_exercise(label.exercise)
+        if not score.recognised_ok:
+            problems.append(f"recognised {score.recognised or 'nothing'}")
     if problems:
         score.status = "fail"
         score.reason = "; ".join(problems)
@@ -281,6 +291,8 @@ class BatchJob:
     model: str | None
     trace_cache: str | None
     fault_vocabulary: frozenset[str]
+    analysis_fps: float | None = None
+    auto: bool = False
 
 
 def _ignore_interrupts() -> None:
@@ -306,8 +318,10 @@ def run_job(job: BatchJob) -> ClipScore:
 
     try:
         spec = load_spec_file(job.spec_path)
-        options = AnalyzeOptions(model=job.model, trace_cache=Path(job.trace_cache) if job.trace_cache else None)
-        report = analyze_video(job.video, spec, options)
+        options = AnalyzeOptions(
+            model=job.model, trace_cache=Path(job.trace_cache) if job.trace_cache else None, analysis_fps=job.analysis_fps
+        )
+        report = analyze_video(job.video, None if job.auto else spec, options)
     except PosecheckError as exc:
         return ClipScore(label=job.label, status="error", reason=str(exc))
     return score_clip(job.label, report, set(job.fault_vocabulary))
@@ -361,6 +375,10 @@ def run_batch(
     fault_vocabulary: set[str] | None = None,
     on_done: Callable[[ClipScore], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    analysis_fps: float | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    auto: bool = False,
 ) -> list[ClipScore]:
     """Score every labelled clip in ``folder``; returns rows in label order.
 
@@ -369,7 +387,12 @@ def run_batch(
     model is one error, not an error row per clip). ``on_start(n)`` is called with the
     number of clips about to be analysed, ``on_done(row)`` after each one, skipped rows
     included (for progress bars, and to keep the rows gathered when interrupted).
+    ``auto``: the exercise is recognised, not taken from the label, and the recognition is
+    scored too. ``engine = "ray"`` analyses the clips on a Ray cluster (:mod:`posecheck.batch_ray`) at
+    ``address`` (a local Ray when None); the labels are scored here either way.
     """
+    if engine not in ("local", "ray"):
+        raise UsageError(f"--engine must be local or ray, got {engine!r}")
     if not 1 <= jobs <= (os.cpu_count() or 1) * 2:
         raise UsageError(f"--jobs must be between 1 and {(os.cpu_count() or 1) * 2}, got {jobs}")
     runnable, skipped = plan_batch(folder, labels, min_confidence, exercises)
@@ -379,7 +402,7 @@ def run_batch(
         model = str(resolve_model(model).path)
     vocab = frozenset(fault_vocabulary if fault_vocabulary is not None else {f.fault for l in labels for f in l.faults})
     batch = [
-        BatchJob(str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab)
+        BatchJob(str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab, analysis_fps, auto)
         for label, video, spec in runnable
     ]
     results: dict[str, ClipScore] = {}
@@ -389,7 +412,12 @@ def run_batch(
             on_done(row)
     if on_start:
         on_start(len(batch))
-    if jobs == 1 or len(batch) <= 1:
+    if engine == "ray":
+        for score in _run_on_ray(batch, model, address):
+            results[score.label.file] = score
+            if on_done:
+                on_done(score)
+    elif jobs == 1 or len(batch) <= 1:
         for job in batch:
             results[job.label.file] = run_job(job)
             if on_done:
@@ -409,10 +437,25 @@ def run_batch(
     return [results[f] for f in order]
 
 
+def _run_on_ray(batch: list[BatchJob], model: str | None, address: str | None) -> Iterator[ClipScore]:
+    """Analyse on Ray, score here: the same rows as a local run."""
+    from posecheck.batch_ray import RayClip, analyze_on_ray
+
+    by_key = {job.label.file: job for job in batch}
+    clips = [RayClip(job.label.file, job.video, job.spec_path, job.analysis_fps, job.auto) for job in batch]
+    for key, data, error in analyze_on_ray(clips, model or "", address=address):
+        job = by_key[key]
+        if error is not None:
+            yield ClipScore(label=job.label, status="error", reason=error)
+        else:
+            yield score_clip(job.label, Report.model_validate(data), set(job.fault_vocabulary))
+
+
 def summarize(scores: list[ClipScore]) -> dict[str, Any]:
     """Pass rates for the rep clips and hold clips that were checked."""
     rep_rows = [s for s in scores if s.reps_ok is not None]
     hold_rows = [s for s in scores if s.hold_ok is not None]
+    recognised = [s for s in scores if s.recognised_ok is not None]
     return {
         "clips": len(scores),
         "passed": sum(s.status == "pass" for s in scores),
@@ -421,4 +464,5 @@ def summarize(scores: list[ClipScore]) -> dict[str, Any]:
         "skipped": sum(s.status == "skipped" for s in scores),
         "reps_within_tolerance": [sum(bool(s.reps_ok) for s in rep_rows), len(rep_rows)],
         "holds_within_tolerance": [sum(bool(s.hold_ok) for s in hold_rows), len(hold_rows)],
+        "recognised": [sum(bool(s.recognised_ok) for s in recognised), len(recognised)],
     }

@@ -98,6 +98,19 @@ class Confidence(str, Enum):
     high = "high"
 
 
+class Engine(str, Enum):
+    """Where batch analyses the clips."""
+
+    local = "local"
+    ray = "ray"
+
+
+AnalysisFpsOpt = Annotated[
+    Optional[float],
+    typer.Option("--analysis-fps", min=0.5, max=240.0, help="analyse about this many frames a second \\[default: every frame]"),
+]
+
+
 class SynthView(str, Enum):
     """Named camera views of ``posecheck synth`` (``posecheck.synth.VIEWS``)."""
 
@@ -107,6 +120,15 @@ class SynthView(str, Enum):
     rear = "rear"
     side_right = "side_right"
     oblique_right = "oblique_right"
+
+
+class HtmlVideo(str, Enum):
+    """How ``--html`` shows the annotated video (``posecheck.render.html.VIDEO_CHOICES``)."""
+
+    auto = "auto"
+    inline = "inline"
+    link = "link"
+    none = "none"
 
 
 #: Flags take no value: an empty metavar keeps typer from showing them as ``<bool>``.
@@ -119,6 +141,9 @@ ModelOpt = Annotated[
         help="pose model: a named bundle or a path to a .task bundle \\[default: $POSECHECK_MODEL or full]",
     ),
 ]
+#: ``--exercise auto``: recognise the exercise from the specs instead of naming it.
+AUTO = "auto"
+
 ExerciseOpt = Annotated[
     str,
     typer.Option(
@@ -132,14 +157,55 @@ def _fail(exc: PosecheckError) -> typer.Exit:
     return typer.Exit(exc.exit_code)
 
 
-def _write_partial(exc: BaseException, report_path: Path | None) -> None:
+def _write_partial(exc: BaseException, report_path: Path | None, extra: _ExtraOutputs | None = None) -> None:
     partial = getattr(exc, "partial_report", None)
-    if partial is not None and report_path is not None:
+    if partial is None:
+        return
+    if report_path is not None:
         try:
             partial.write_json(report_path)
             typer.echo(f"partial report written to {report_path}", err=True)
         except PosecheckError as write_exc:
             typer.echo(f"error: {write_exc.message}", err=True)
+    if extra is not None and extra.wanted:
+        try:
+            written = extra.write(partial)
+            typer.echo(f"partial report written to {', '.join(str(p) for p in written)}", err=True)
+        except PosecheckError as write_exc:
+            typer.echo(f"error: {write_exc.message}", err=True)
+
+
+class _ExtraOutputs:
+    """``--html`` and ``--csv`` of ``analyze``: their paths (checked with the other outputs), and writing them."""
+
+    def __init__(self, html: Path | None, csv: Path | None, html_video: str = "auto", annotate: Path | None = None):
+        self.html, self.csv, self.html_video, self.annotate = html, csv, html_video, annotate
+
+    @property
+    def wanted(self) -> bool:
+        return self.html is not None or self.csv is not None
+
+    def outputs(self) -> dict[str, tuple[Path | None, str]]:
+        out: dict[str, tuple[Path | None, str]] = {"--html": (self.html, "HTML report")}
+        if self.csv is not None:
+            from posecheck.render.csv_export import csv_paths
+
+            frames, reps = csv_paths(self.csv)
+            out["--csv (frames)"] = (frames, "CSV file")
+            out["--csv (reps)"] = (reps, "CSV file")
+        return out
+
+    def write(self, report) -> list[Path]:
+        written: list[Path] = []
+        if self.csv is not None:
+            from posecheck.render.csv_export import write_csv
+
+            written += write_csv(report, self.csv)
+        if self.html is not None:
+            from posecheck.render.html import HtmlOptions, write_html
+
+            written.append(write_html(report, self.html, HtmlOptions(annotated=self.annotate, video=self.html_video)))
+        return written
 
 
 def _version(value: bool) -> None:
@@ -220,42 +286,68 @@ def main(
 @app.command(cls=_Command)
 def analyze(
     video: Annotated[Path, typer.Argument(help="video file to analyse")],
-    exercise: ExerciseOpt,
+    exercise: Annotated[
+        str,
+        typer.Option(
+            "--exercise", "-e", metavar="<NAME|FILE|auto>",
+            help="exercise spec name (see 'posecheck specs list'), a .toml path, or auto: recognise it",
+        ),
+    ] = "auto",
     report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the JSON report here")] = None,
     annotate: Annotated[
         Optional[Path], typer.Option("--annotate", "-a", help="write an annotated video here (.mp4/.avi)")
     ] = None,
+    html: Annotated[
+        Optional[Path],
+        typer.Option("--html", help="write a self-contained HTML report here (plots, rep table, worst frames, video)"),
+    ] = None,
+    html_video: Annotated[
+        HtmlVideo,
+        typer.Option(
+            "--html-video", help="how --html shows the --annotate video: auto embeds it up to 2 MB, links a larger one"
+        ),
+    ] = HtmlVideo.auto,
+    csv: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--csv", metavar="<PREFIX>",
+            help="write PREFIX.frames.csv (per frame) and PREFIX.reps.csv (per rep); a trailing .csv is dropped",
+        ),
+    ] = None,
     model: ModelOpt = None,
     trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
+    analysis_fps: AnalysisFpsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
-    """Analyse a recorded video: print a summary, optionally write a JSON report and an annotated video."""
+    """Analyse a recorded video: print a summary, optionally write JSON, HTML and CSV reports and an annotated video."""
+    extra = _ExtraOutputs(html, csv, html_video.value, annotate)
     try:
         video = find_input(video)
         check_outputs(
-            {"--report": (report, "report"), "--annotate": (annotate, "annotated video")},
+            {"--report": (report, "report"), "--annotate": (annotate, "annotated video"), **extra.outputs()},
             [("the input video", video), *_model_input(model), *_spec_input(exercise)],
         )
         check_cache_folder(trace_cache)
         from posecheck.analyze import AnalyzeOptions, analyze_video
         from posecheck.specs.loader import load_spec
 
-        spec = load_spec(exercise)
-        options = AnalyzeOptions(model=model, annotate=annotate, trace_cache=trace_cache)
+        spec = None if exercise == AUTO else load_spec(exercise)
+        options = AnalyzeOptions(model=model, annotate=annotate, trace_cache=trace_cache, analysis_fps=analysis_fps)
         result = _with_progress(lambda cb: analyze_video(video, spec, options, on_frame=cb), quiet)
     except KeyboardInterrupt as exc:
-        _write_partial(exc, report)
+        _write_partial(exc, report, extra)
         typer.echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except PosecheckError as exc:
-        _write_partial(exc, report)
+        _write_partial(exc, report, extra)
         raise _fail(exc) from None
     typer.echo(result.summary())
-    if report is not None:
-        try:
+    try:
+        if report is not None:
             result.write_json(report)
-        except PosecheckError as exc:
-            raise _fail(exc) from None
+        extra.write(result)
+    except PosecheckError as exc:
+        raise _fail(exc) from None
     if not result.person_found:
         raise typer.Exit(EXIT_NO_PERSON)
 
@@ -290,7 +382,13 @@ def live(
     source: Annotated[
         Optional[Path], typer.Option("--source", "-s", help="replay a video file in real time instead of a camera")
     ] = None,
-    mirror: Annotated[bool, typer.Option("--mirror", metavar=FLAG, help="flip the picture like a mirror")] = False,
+    mirror: Annotated[
+        bool,
+        typer.Option(
+            "--mirror", metavar=FLAG,
+            help="flip the picture like a mirror (for a front-facing webcam); words and left/right stay correct",
+        ),
+    ] = False,
     report: Annotated[
         Optional[Path], typer.Option("--report", "-r", help="write the session report here when you stop")
     ] = None,
@@ -301,8 +399,16 @@ def live(
             "--headless", metavar=FLAG, help="no window: print updates instead (for machines without a display)"
         ),
     ] = False,
+    voice: Annotated[
+        Optional[bool],
+        typer.Option(
+            "--voice/--no-voice", metavar=FLAG,
+            help="speak counts, set-up help and form cues with espeak-ng \\[default: on when espeak-ng and an audio device are there]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Live feedback from a camera (or a file played in real time): q or Esc stops; Ctrl-C interrupts."""
+    """Live feedback from a camera (or a file played in real time): q or Esc stops, f full screen; Ctrl-C interrupts."""
     from posecheck.live import StopRequest
 
     # Ctrl-C from here on asks the session to stop between frames: the model is never left
@@ -319,7 +425,7 @@ def live(
             from posecheck.specs.loader import load_spec
 
             spec = load_spec(exercise)
-            options = LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless)
+            options = LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless, voice=voice)
             outcome = run_live(spec, options, stop=stop)
         except KeyboardInterrupt:  # a second Ctrl-C while something was stuck
             typer.echo("interrupted", err=True)
@@ -396,6 +502,20 @@ def batch(
     trace_cache: Annotated[
         Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in (re-runs skip the model)")
     ] = None,
+    html: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--html", help="write the table as an HTML page here, and a report page per clip next to it (PAGE.CLIP.html)"
+        ),
+    ] = None,
+    analysis_fps: AnalysisFpsOpt = None,
+    auto: Annotated[
+        bool, typer.Option("--auto", metavar=FLAG, help="recognise each clip's exercise instead of reading it from the label, and score that too")
+    ] = False,
+    engine: Annotated[Engine, typer.Option("--engine", help="local processes, or a Ray cluster")] = Engine.local,
+    address: Annotated[
+        Optional[str], typer.Option("--address", help="Ray cluster address (with --engine ray) \\[default: start a local Ray]")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
     """Run every labelled clip, compare with the expectations, print a table; exit 4 if any fails."""
@@ -407,10 +527,11 @@ def batch(
         folder = find_input(folder, "clip folder", folder=True)
         labels = labels or folder / "labels.json"
         model_input = _model_input(model)
-        check_outputs({"--report": (report, "report")}, [("the labels file", labels), *model_input])
+        outputs = {"--report": (report, "report"), "--html": (html, "HTML report")}
+        check_outputs(outputs, [("the labels file", labels), *model_input])
         check_cache_folder(trace_cache)
         clips = load_labels(labels)
-        check_outputs({"--report": (report, "report")}, [(f"the clip {c.file}", folder / c.file) for c in clips])
+        check_outputs({**outputs, **_clip_pages(html, clips)}, [(f"the clip {c.file}", folder / c.file) for c in clips])
         with _BatchProgress(_interactive(quiet)) as progress:
 
             def on_done(row: ClipScore) -> None:
@@ -420,22 +541,33 @@ def batch(
             scores = run_batch(
                 folder, clips, model=model, jobs=jobs, trace_cache=trace_cache,
                 min_confidence=min_confidence.value, exercises=exercise, on_done=on_done, on_start=progress.start,
+                analysis_fps=analysis_fps, engine=engine.value, address=address, auto=auto,
             )
     except KeyboardInterrupt:
         order = {c.file: i for i, c in enumerate(clips)}
         rows = sorted(gathered, key=lambda r: order.get(r.label.file, 0))
-        _finish_batch(rows, report, error="interrupted by the user (Ctrl-C)")
+        _finish_batch(rows, report, error="interrupted by the user (Ctrl-C)", html=html)
         typer.echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except PosecheckError as exc:
         raise _fail(exc) from None
-    summary = _finish_batch(scores, report)
+    summary = _finish_batch(scores, report, html=html)
     if summary["failed"] or summary["errors"]:
         raise typer.Exit(EXIT_EXPECTATIONS_FAILED)
 
 
-def _finish_batch(scores: list, report: Path | None, error: str | None = None) -> dict:
-    """Print the table and write the JSON report; ``error`` marks the results incomplete."""
+def _clip_pages(html: Path | None, clips: list) -> dict[str, tuple[Path, str]]:
+    """The per-clip pages of ``batch --html``, as outputs to check before any work."""
+    if html is None:
+        return {}
+    from posecheck.render.html import clip_pages
+
+    pages = clip_pages(html, [c.file for c in clips])
+    return {f"--html page of {f}": (page, "HTML report") for f, page in pages.items()}
+
+
+def _finish_batch(scores: list, report: Path | None, error: str | None = None, html: Path | None = None) -> dict:
+    """Print the table and write the JSON and HTML reports; ``error`` marks the results incomplete."""
     from posecheck.batch import summarize
     from posecheck.cli_table import print_batch_table
 
@@ -453,6 +585,16 @@ def _finish_batch(scores: list, report: Path | None, error: str | None = None) -
             raise _fail(exc) from None
         if error is not None:
             typer.echo(f"partial report written to {report}", err=True)
+    if html is not None:
+        from posecheck.cli_table import HTML_COLUMNS, html_rows, summary_line
+        from posecheck.render.html import write_batch_html
+
+        try:
+            write_batch_html(html_rows(scores), [h for h, _ in HTML_COLUMNS], html, summary_line(summary), error)
+        except PosecheckError as exc:
+            raise _fail(exc) from None
+        if error is not None:
+            typer.echo(f"partial report written to {html}", err=True)
     return summary
 
 
@@ -547,17 +689,44 @@ def specs_list() -> None:
 
 
 @specs_app.command("show", cls=_Command)
-def specs_show(name: Annotated[str, typer.Argument(help="exercise name or .toml path")]) -> None:
-    """Print a spec as the tool understood it: metrics, rules, cues, dosage and safety notes."""
+def specs_show(
+    name: Annotated[str, typer.Argument(help="exercise name or .toml path")],
+    source: Annotated[
+        bool, typer.Option("--source", metavar=FLAG, help="print the spec's TOML file as written, with its comments")
+    ] = False,
+) -> None:
+    """Print a spec as the tool understood it: metrics, rules, cues, dosage and safety notes (or its file)."""
     import json
 
     from posecheck.specs.loader import load_spec
 
     try:
+        if source:
+            typer.echo(_spec_source(name), nl=False)
+            return
         spec = load_spec(name)
     except PosecheckError as exc:
         raise _fail(exc) from None
     typer.echo(json.dumps(spec.model_dump(mode="json", exclude_none=True), indent=2))
+
+
+def _spec_source(name: str) -> str:
+    """The text of the spec file ``name`` (an exercise name, alias or path), read as is:
+    also a spec that does not validate can be looked at."""
+    from posecheck.specs.loader import canonical_exercise, load_spec, spec_files
+
+    path = Path(name)
+    if not (name.endswith(".toml") or os.sep in name or path.is_file()):
+        canonical = canonical_exercise(name)
+        if canonical is None:
+            load_spec(name)  # raises the unknown-exercise error with its suggestions
+        path = spec_files()[canonical]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        load_spec(str(path))  # the loader's one-line error for a missing or unreadable file
+        raise SpecError(f"{path}: cannot read the spec file") from None
+    return text if text.endswith("\n") else text + "\n"
 
 
 @specs_app.command("validate", cls=_Command)

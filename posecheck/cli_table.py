@@ -62,6 +62,7 @@ _COLUMNS: list[tuple[str, Callable[[ClipScore], str]]] = [
     ("reps exp/got", _reps),
     ("hold s exp/got", _hold),
     ("faults (exp ✓/✗, +unlabelled)", _faults),
+    ("recognised", lambda s: "" if s.recognised_ok is None else f"{s.recognised or '-'} {'✓' if s.recognised_ok else '✗'}"),
     ("result", _result),
 ]
 #: Columns dropped, in this order, when the table is wider than the terminal; the others fold.
@@ -109,9 +110,34 @@ def table_width() -> int:
 def print_batch_table(scores: list[ClipScore], console: Console | None = None) -> None:
     console = console or Console(width=table_width())
     console.print(batch_table(scores, width=console.width))
-    summary = summarize(scores)
-    r, h = summary["reps_within_tolerance"], summary["holds_within_tolerance"]
-    console.print(
+    console.print(summary_line(summarize(scores)), highlight=False)
+
+
+def summary_line(summary: dict) -> str:
+    """``3 passed, 0 failed, ...; reps within tolerance 2/2, holds within tolerance 1/1``;
+    a tolerance with no clips of its kind is left out rather than shown as 0/0."""
+    line = (
         f"{summary['passed']} passed, {summary['failed']} failed, {summary['errors']} errors, "
-        f"{summary['skipped']} skipped; reps within tolerance {r[0]}/{r[1]}, holds within tolerance {h[0]}/{h[1]}"
+        f"{summary['skipped']} skipped"
     )
+    parts = []
+    for key, what in (("reps_within_tolerance", "reps within tolerance"), ("holds_within_tolerance", "holds within tolerance"),
+                      ("recognised", "exercise recognised")):
+        ok, checked = summary.get(key, (0, 0))
+        if checked:
+            parts.append(f"{what} {ok}/{checked}")
+    return line + ("; " + ", ".join(parts) if parts else "")
+
+
+#: Columns of the HTML batch page between the clip and the result (``batch --html``).
+HTML_COLUMNS = [c for c in _COLUMNS if c[0] not in ("clip", "result")]
+
+
+def html_rows(scores: list[ClipScore]) -> list:
+    """The table's rows for :func:`posecheck.render.html.write_batch_html`."""
+    from posecheck.render.html import BatchRow
+
+    return [
+        BatchRow(s.label.file, s.status, tuple(cell(s) for _, cell in HTML_COLUMNS), s.reason, s.report)
+        for s in scores
+    ]

@@ -1,11 +1,20 @@
-"""Live feedback: camera (or a file replayed in real time) → pose → session → window.
+"""Live feedback: camera (or a file replayed in real time) → pose → session → window and voice.
 
-``run_live`` owns the loop. The window shows the same overlay as annotated videos;
-``q`` or Esc stops. Ctrl-C stops too, but as an interruption: the loop ends after the
-frame in hand, the model is closed, and the report of what was gathered is returned
-marked incomplete (``complete: false``, ``error`` says why). A source that fails midway
-(a truncated file) raises its error with that partial report attached as
-``partial_report``. With no display it runs headless and prints updates instead.
+``run_live`` owns the loop. The window shows the same overlay as annotated videos plus
+camera set-up help (:mod:`posecheck.setup_check`) and a key hint; ``q`` or Esc stops, ``f``
+toggles full screen (to read the count from across the room). Ctrl-C stops too, but as
+an interruption: the loop ends after the frame in hand, the model is closed, and the
+report of what was gathered is returned marked incomplete (``complete: false``, ``error``
+says why). A source that fails midway (a truncated file) raises its error with that
+partial report attached as ``partial_report``. With no display it runs headless and
+prints updates instead. The voice (:mod:`posecheck.voice`) announces the exercise, counts,
+and speaks set-up problems and form cues; it is off when it cannot be heard.
+
+No backlog: a reader thread (:class:`LatestFrames`) takes frames from the camera or the
+replayed file as they come and the loop always works on the newest one; frames that
+arrive while the model is busy are dropped and counted, as a camera would drop them.
+Each frame's latency from "available" (handed over by the source) to "overlay ready" is
+measured (:class:`LiveStats`; ``benchmarks/bench_live.py`` reports it).
 
 This module imports nothing heavy at import time, so the CLI can take over Ctrl-C
 (:class:`StopRequest`) before cv2, numpy and the model are loaded.
@@ -16,15 +25,21 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import statistics
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from posecheck.core.session import FrameState
+    from posecheck.io.video import Frame
     from posecheck.report import Report
+    from posecheck.setup_check import SetupStatus
     from posecheck.specs.schema import ExerciseSpec
 
 #: The ``error`` of a report cut short by Ctrl-C.
@@ -32,6 +47,8 @@ INTERRUPTED = "interrupted by the user (Ctrl-C)"
 
 WINDOW = "posecheck"
 _STOP_KEYS = {ord("q"), ord("Q"), 27}
+_FULLSCREEN_KEYS = {ord("f"), ord("F")}
+KEY_HINT = "q / Esc: quit   f: full screen"
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class LiveOptions:
     model: str | None = None
     headless: bool = False
     max_people: int = 2
+    voice: bool | None = None  #: None: on when espeak-ng and an audio device are there
+    setup_check: bool = True
 
 
 class StopRequest:
@@ -81,12 +100,124 @@ class StopRequest:
 
 
 @dataclass
+class LiveStats:
+    """Timing of a live session, per processed frame (milliseconds, ``time.perf_counter``).
+
+    ``latency_ms``: from the moment the source handed the frame over ("available") to the
+    moment its overlay was ready (before it is put on screen). ``wait_ms``: how long the
+    newest frame waited for the loop to be free (part of the latency). ``stale``: frames
+    processed although a newer one had already arrived (always 0: the loop takes the newest).
+    """
+
+    latency_ms: list[float] = field(default_factory=list)
+    wait_ms: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+    source_dropped: int = 0
+    reader_dropped: int = 0
+    stale: int = 0
+
+    @property
+    def frames(self) -> int:
+        return len(self.latency_ms)
+
+    @property
+    def dropped(self) -> int:
+        return self.source_dropped + self.reader_dropped
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+    def percentile(self, q: float, values: Sequence[float] | None = None) -> float:
+        values = sorted(self.latency_ms if values is None else values)
+        if not values:
+            return float("nan")
+        k = min(len(values) - 1, max(0, int(round(q / 100 * (len(values) - 1)))))
+        return values[k]
+
+    def summary(self) -> str:
+        if not self.latency_ms:
+            return "no frames"
+        return (
+            f"latency median {statistics.median(self.latency_ms):.1f} ms, p95 {self.percentile(95):.1f} ms; "
+            f"{self.fps:.1f} fps; dropped {self.dropped}"
+        )
+
+
+@dataclass
 class LiveOutcome:
     report: Report
     frames: int
     dropped: int
     interrupted: bool
     headless: bool
+    stats: LiveStats = field(default_factory=LiveStats)
+
+
+class LatestFrames:
+    """Read a frame source on a background thread; the consumer always gets the newest frame.
+
+    ``with LatestFrames(source) as latest: for frame, available_at in latest: ...``. A frame
+    that arrives before the consumer took the previous one replaces it (``dropped`` counts
+    those), so a slow consumer never works through a backlog. ``available_at`` is the
+    ``clock()`` time the frame was handed over. An error raised by the source (a truncated
+    file) reaches the consumer after the frames read before it.
+    """
+
+    def __init__(self, source: Iterable[Frame], clock: Callable[[], float] = time.perf_counter):
+        self._source = source
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._slot: tuple[Frame, float] | None = None
+        self._done = False
+        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="posecheck-capture", daemon=True)
+        self.dropped = 0
+        self.read = 0
+
+    def _read(self) -> None:
+        try:
+            for frame in self._source:
+                if self._stop.is_set():
+                    break
+                with self._cond:
+                    if self._slot is not None:
+                        self.dropped += 1
+                    self._slot = (frame, self._clock())
+                    self.read += 1
+                    self._cond.notify()
+        except BaseException as exc:  # handed to the consumer
+            self._error = exc
+        finally:
+            with self._cond:
+                self._done = True
+                self._cond.notify()
+
+    def __enter__(self) -> LatestFrames:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+
+    def newer_waiting(self) -> bool:
+        """True when a frame newer than the one last handed out is waiting."""
+        with self._cond:
+            return self._slot is not None
+
+    def __iter__(self) -> Iterator[tuple[Frame, float]]:
+        while True:
+            with self._cond:
+                while self._slot is None and not self._done:
+                    self._cond.wait(0.1)
+                if self._slot is None:
+                    if self._error is not None:
+                        raise self._error
+                    return
+                item, self._slot = self._slot, None
+            yield item
 
 
 def display_available() -> bool:
@@ -94,21 +225,24 @@ def display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _print_changes(printer: Callable[[str], None], spec: ExerciseSpec) -> Callable[[FrameState], None]:
-    """Headless feedback: one line whenever the count, the position or the messages change."""
-    from posecheck.render.messages import cue_messages
-
+def _print_changes(
+    printer: Callable[[str], None], spec: ExerciseSpec
+) -> Callable[[FrameState, Sequence[str], SetupStatus | None], None]:
+    """Headless feedback: one line whenever the count, the position, the set-up or the messages change."""
     last: dict[str, object] = {}
 
-    def show(state: FrameState) -> None:
-        messages = cue_messages(spec, state)
-        key = {"reps": state.reps, "in": state.in_position, "msg": messages, "det": state.detected}
+    def show(state: FrameState, messages: Sequence[str], setup: SetupStatus | None) -> None:
+        setup_msg = setup.message if setup is not None and not setup.ready else None
+        key = {"reps": state.reps, "in": state.in_position, "msg": tuple(messages), "det": state.detected,
+               "setup": setup_msg}
         if key != last:
             parts = [f"{state.t:6.1f} s", f"reps {state.reps}"]
             if state.in_position or state.hold_s:
                 parts.append(f"hold {state.hold_s:.1f} s")
             if not state.detected:
                 parts.append("no person")
+            if setup_msg:
+                parts.append(f"set-up: {setup_msg}")
             parts += list(messages)
             printer(" | ".join(parts))
             last.clear()
@@ -135,45 +269,96 @@ def _quiet_opencv() -> Callable[[], None]:
     return lambda: logging.setLogLevel(previous)
 
 
+#: Shows one finished overlay; returns True to stop (in place of the window, e.g. for benchmarks).
+Display = Callable[["np.ndarray"], bool]
+
+
 def run_live(
     spec: ExerciseSpec,
     options: LiveOptions,
     printer: Callable[[str], None] = print,
     stop: StopRequest | None = None,
+    display: Display | None = None,
+    speaker_factory: Callable[[], Any] | None = None,
 ) -> LiveOutcome:
     """Run live feedback until the source ends or the user stops it.
 
     Pass a :class:`StopRequest` that is already active to cover the caller's own start-up;
     otherwise one is set up here. Raises :mod:`posecheck.errors` exceptions; those raised
     after the source was opened carry the report gathered so far as ``partial_report``.
+    ``display`` replaces the window: it gets every finished overlay (nothing is printed
+    for it). ``speaker_factory`` replaces the espeak-ng voice (tests).
     """
     own_stop = stop is None
     stop = stop or StopRequest()
     with stop if own_stop else contextlib.nullcontext():
         restore_logs = _quiet_opencv()
         try:
-            return _run(spec, options, printer, stop)
+            return _run(spec, options, printer, stop, display, speaker_factory)
         finally:
             restore_logs()
 
 
-def _run(spec: ExerciseSpec, options: LiveOptions, printer: Callable[[str], None], stop: StopRequest) -> LiveOutcome:
-    import cv2
+class _Window:
+    """The OpenCV window: resizable (the picture scales with it), ``f`` for full screen.
 
-    from posecheck.analyze import Analysis, analyze_frames
+    It opens at 1.5 times a small picture's size (640x480 becomes 960x720), so the count
+    can be read from a few metres without going full screen.
+    """
+
+    def __init__(self) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._full = False
+        self._sized = False
+        cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+
+    def show(self, image: np.ndarray) -> bool:
+        cv2 = self._cv2
+        if not self._sized:
+            h, w = image.shape[:2]
+            zoom = 1.5 if h <= 480 else 1.0
+            cv2.resizeWindow(WINDOW, int(w * zoom), int(h * zoom))
+            self._sized = True
+        cv2.imshow(WINDOW, image)
+        key = cv2.waitKey(1) & 0xFF
+        if key in _FULLSCREEN_KEYS:
+            self._full = not self._full
+            mode = cv2.WINDOW_FULLSCREEN if self._full else cv2.WINDOW_NORMAL
+            cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, mode)
+        return key in _STOP_KEYS
+
+    def close(self) -> None:
+        self._cv2.destroyAllWindows()
+
+
+def _run(
+    spec: ExerciseSpec,
+    options: LiveOptions,
+    printer: Callable[[str], None],
+    stop: StopRequest,
+    display: Display | None,
+    speaker_factory: Callable[[], Any] | None,
+) -> LiveOutcome:
+    from posecheck.analyze import Analysis
     from posecheck.errors import PosecheckError
     from posecheck.io.video import CameraSource, RealTimeSource, VideoSource
     from posecheck.pose.estimator import EstimatorOptions, PoseEstimator
     from posecheck.pose.models import resolve_model
     from posecheck.render.annotate import Annotator
-    from posecheck.report import Report, SourceInfo
+    from posecheck.render.hud import HudInfo
+    from posecheck.report import SourceInfo
+    from posecheck.setup_check import SetupCheck
+    from posecheck.voice import VoiceCoach, open_speaker
 
-    headless = options.headless or not display_available()
+    headless = display is None and (options.headless or not display_available())
     if headless and not options.headless:
         printer("no display found: running headless, printing updates instead of a window")
     model = resolve_model(options.model)
     source = RealTimeSource(VideoSource(options.source)) if options.source else CameraSource(options.camera)
     session = Analysis(spec)
+    stats = LiveStats()
     frames = 0
 
     def report(error: str | None) -> Report:
@@ -185,26 +370,53 @@ def _run(spec: ExerciseSpec, options: LiveOptions, printer: Callable[[str], None
         if not stop.requested:
             annotator = Annotator(spec)
             show_text = _print_changes(printer, spec)
-            with PoseEstimator(EstimatorOptions(model=str(model.path), max_people=options.max_people)) as estimator:
+            setup_check = SetupCheck.for_spec(spec) if options.setup_check else None
+            speaker = speaker_factory() if speaker_factory is not None else open_speaker(options.voice, printer)
+            coach = VoiceCoach(speaker, spec)
+            estimator_options = EstimatorOptions(model=str(model.path), max_people=options.max_people)
+            with speaker, PoseEstimator(estimator_options) as estimator:
+                coach.start()
+                window = None if headless or display is not None else _Window()
+                show = display or (window.show if window is not None else None)
+                latest = LatestFrames(source)
+                started = time.perf_counter()
                 try:
-                    frame_stream = () if stop.requested else analyze_frames(source, estimator, session)
-                    for frame, pose, state in frame_stream:
-                        frames += 1
-                        if headless:
-                            show_text(state)
-                        else:
-                            cv2.imshow(WINDOW, annotator.draw(frame.image, pose, state, mirror=options.mirror))
-                            if cv2.waitKey(1) & 0xFF in _STOP_KEYS:
+                    with latest:
+                        for frame, available in () if stop.requested else latest:
+                            taken = time.perf_counter()
+                            if latest.newer_waiting():
+                                stats.stale += 1
+                            pose = estimator.process(frame.image, frame.t)
+                            state = session.update(pose)
+                            frames += 1
+                            setup = setup_check.update(pose) if setup_check is not None else None
+                            messages = annotator.feed.update(state)
+                            coach.update(state, messages, setup)
+                            quit_now = False
+                            if show is not None:
+                                info = HudInfo(setup=setup, key_hint=KEY_HINT if window is not None else None)
+                                image = annotator.draw(frame.image, pose, state, mirror=options.mirror, info=info,
+                                                       faults=messages)
+                                stats.latency_ms.append((time.perf_counter() - available) * 1000)
+                                quit_now = show(image)
+                            else:
+                                stats.latency_ms.append((time.perf_counter() - available) * 1000)
+                                show_text(state, messages, setup)
+                            stats.wait_ms.append((taken - available) * 1000)
+                            if quit_now or stop.requested:
                                 break
-                        if stop.requested:
-                            break
                 except KeyboardInterrupt:  # a second Ctrl-C, or no handler could be installed
                     stop.requested = True
                 except PosecheckError as exc:
                     exc.partial_report = report(str(exc))  # type: ignore[attr-defined]
                     raise
                 finally:
-                    if not headless:
-                        cv2.destroyAllWindows()
+                    stats.wall_s = time.perf_counter() - started
+                    stats.reader_dropped = latest.dropped
+                    stats.source_dropped = getattr(source, "dropped", 0)
+                    if window is not None:
+                        window.close()
+                    if stop.requested:
+                        speaker.close(drain_s=0.0)
         outcome = report(INTERRUPTED if stop.requested else None)
-    return LiveOutcome(outcome, frames, getattr(source, "dropped", 0), stop.requested, headless)
+    return LiveOutcome(outcome, frames, stats.dropped, stop.requested, headless, stats)

@@ -139,6 +139,28 @@ class CuePart(_Part):
     windows_s: list[list[float | None]]
 
 
+class SegmentPart(_Part):
+    """One stretch of the video recognised as one exercise (exercise None: nothing recognised)."""
+
+    start_s: float | None
+    end_s: float | None
+    exercise: str | None
+    confidence: float
+    reps: int | None = None
+    partial_reps: int | None = None
+    hold_seconds: float | None = None
+    good_form_seconds: float | None = None
+    advised_against: bool = False
+
+
+class RecognitionPart(_Part):
+    """What exercise recognition found: the main exercise, how sure it is, and every segment."""
+
+    exercise: str | None
+    confidence: float
+    segments: list[SegmentPart]
+
+
 class AvoidPart(_Part):
     reason: str
     alternatives: list[str]
@@ -165,6 +187,7 @@ class Report(_Part):
     dosage: dict[str, Any]
     safety: list[str]
     avoid: AvoidPart | None = None
+    recognition: RecognitionPart | None = None
     warnings: list[str]
     complete: bool = True
     error: str | None = None
@@ -330,6 +353,16 @@ def format_summary(report: Report) -> str:
         f"{report.exercise_title} — {Path(src.path).name} "
         f"({src.duration_s or 0:.1f} s, {src.frames_decoded} frames at {src.fps or 0:g} fps, model {report.model.name})"
     ]
+    if report.recognition is not None:
+        rec = report.recognition
+        if rec.exercise is None:
+            lines.append("Recognised: no exercise with confidence; the numbers below are the best guess.")
+        else:
+            lines.append(f"Recognised: {rec.exercise} (confidence {rec.confidence:.2f}).")
+        if len(rec.segments) > 1:
+            for seg in rec.segments:
+                what = seg.exercise or "nothing recognised"
+                lines.append(f"  {seg.start_s or 0:.1f}-{seg.end_s or 0:.1f} s: {what}")
     if report.avoid is not None:
         lines.append(
             f"Advised against: {report.avoid.reason} Safer instead: {', '.join(report.avoid.alternatives)}."
@@ -363,7 +396,8 @@ def format_summary(report: Report) -> str:
             side = f" {item.side}" if reps.per_side else ""
             lines.append(f"  {noun.lower()[:-1]} {item.index}{side} at {item.peak_s or 0:.1f} s — {verdict}")
     hold = report.hold
-    if hold is not None and (report.mode == "hold" or (hold.seconds or 0) > 0):
+    # a rep exercise shows its hold only when there is one to show (not "Hold: 0.0 s")
+    if hold is not None and (report.mode == "hold" or round(hold.seconds or 0, 1) > 0):
         lines.append(f"Hold: {hold.seconds or 0:.1f} s in position, {hold.good_form_seconds or 0:.1f} s with good form")
         for side, h in (hold.per_side or {}).items():
             lines.append(f"  {side}: {h.seconds or 0:.1f} s in position, {h.good_form_seconds or 0:.1f} s with good form")
@@ -379,3 +413,22 @@ def format_summary(report: Report) -> str:
     if report.error:
         lines.append(f"Stopped early: {report.error}")
     return "\n".join(lines)
+
+
+def segment_part(start_s: float, end_s: float, exercise: str | None, confidence: float,
+                 result: SessionResult | None) -> SegmentPart:
+    """A recognised segment for the report, with the counts its own session found."""
+    if result is None:
+        return SegmentPart(start_s=_r(start_s, 2), end_s=_r(end_s, 2), exercise=exercise, confidence=confidence)
+    counted = result.spec.reps is not None or result.spec.sequence is not None
+    return SegmentPart(
+        start_s=_r(start_s, 2),
+        end_s=_r(end_s, 2),
+        exercise=exercise,
+        confidence=confidence,
+        reps=len(result.reps) if counted else None,
+        partial_reps=len(result.partial_reps) if counted else None,
+        hold_seconds=_r(result.hold_s, 2),
+        good_form_seconds=_r(result.good_form_s, 2),
+        advised_against=result.spec.avoid is not None,
+    )

@@ -1,31 +1,37 @@
-"""Drawing, kept apart from counting: skeleton coloured by cue status, and a HUD.
+"""Drawing, kept apart from counting: skeleton coloured by cue status, and the HUD.
 
 ``Annotator.draw(image, pose, state)`` returns a new BGR image; it reads the analysis
-state and never changes it. Used for annotated videos and the live window alike.
+state and never changes it. Used for annotated videos and the live window alike. The HUD
+(count or hold timer, progress, form messages, set-up help) is :mod:`posecheck.render.hud`.
+
+Joints watched by a failing cue are drawn in the fault colour *and* with a ring around
+them, so a fault shows without telling colours apart. With ``mirror`` the picture and the
+skeleton flip together; the HUD is drawn afterwards, so its words read normally, and side
+names stay the person's own (the analysis always runs on the unflipped frame).
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from posecheck.core.metrics import CompiledMetric
 from posecheck.core.session import FrameState
-from posecheck.render.messages import cue_messages
 from posecheck.pose.landmarks import JOINT_INDEX, SKELETON_EDGES, PoseFrame
+from posecheck.render.hud import FAULT, GOOD, CueFeed, Hud, HudInfo, hud_content
 from posecheck.specs.schema import ExerciseSpec
 
-# BGR
-OK = (80, 200, 80)
-FAIL = (60, 60, 235)
+# BGR; the fault and good colours are the HUD's (Okabe–Ito vermillion and bluish green)
+OK = GOOD
+FAIL = FAULT
 IDLE = (200, 200, 200)
 DIM = (120, 120, 120)
-PANEL = (30, 30, 30)
-TEXT = (245, 245, 245)
 
 _EDGES = [(JOINT_INDEX[a], JOINT_INDEX[b]) for a, b in SKELETON_EDGES]
+
+
 class Annotator:
     """Draw one spec's view of a frame: which joints each cue watches, and how it is going."""
 
@@ -35,6 +41,8 @@ class Annotator:
         self._cue_metrics = {
             c.id: CompiledMetric.compile(c.metric, spec.metrics[c.metric]) for c in spec.cues if hasattr(c, "metric")
         }
+        self.feed = CueFeed(spec)
+        self.hud = Hud()
 
     def _joint_status(self, state: FrameState) -> dict[int, str]:
         """Per landmark: "fail" beats "ok" beats "idle", over the cues that watch it."""
@@ -48,15 +56,30 @@ class Annotator:
                     out[i] = status
         return out
 
-    def draw(self, image: np.ndarray, pose: PoseFrame, state: FrameState, mirror: bool = False) -> np.ndarray:
-        """Skeleton and HUD on a copy of ``image``; ``mirror`` flips the picture but not the text."""
+    def draw(
+        self,
+        image: np.ndarray,
+        pose: PoseFrame,
+        state: FrameState,
+        mirror: bool = False,
+        info: HudInfo | None = None,
+        faults: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Skeleton and HUD on a copy of ``image``; ``mirror`` flips the picture but not the text.
+
+        ``faults``: the form messages to show; by default this annotator's own
+        :class:`~posecheck.render.hud.CueFeed` works them out (frames must then come in order).
+        ``info``: what the caller adds (set-up status, set number, key hint).
+        """
         out = image.copy()
         scale = max(1.0, min(out.shape[0], out.shape[1]) / 480)
         if pose.detected:
             self._skeleton(out, pose, state, scale)
         if mirror:
             out = np.ascontiguousarray(out[:, ::-1])
-        self._hud(out, state, scale)
+        if faults is None:
+            faults = self.feed.update(state)
+        self.hud.draw(out, hud_content(self.spec, state, faults, info))
         return out
 
     def _skeleton(self, out: np.ndarray, pose: PoseFrame, state: FrameState, scale: float) -> None:
@@ -76,50 +99,9 @@ class Annotator:
                 continue  # face points clutter the view; the nose marks the head
             c = colour[status[i]] if i in status else (IDLE if seen[i] else DIM)
             cv2.circle(out, _pt(xy[i]), int(round(3 * scale)), c, -1, cv2.LINE_AA)
-
-    def _hud(self, out: np.ndarray, state: FrameState, scale: float) -> None:
-        font = cv2.FONT_HERSHEY_SIMPLEX
-        fs = 0.55 * scale
-        th = max(1, int(round(scale)))
-        lines = [self.spec.title]
-        if self.spec.mode in ("reps", "sequence"):
-            count = f"{'Reps' if self.spec.mode == 'reps' else 'Cycles'}: {state.reps}"
-            if state.per_side:
-                count += "  (" + " ".join(f"{k[0].upper()}:{v}" for k, v in state.per_side.items()) + ")"
-            lines.append(count)
-        if self.spec.hold is not None and (self.spec.mode == "hold" or state.hold_s > 0):
-            lines.append(f"Hold: {state.hold_s:5.1f} s" + ("" if state.in_position else "  (paused)"))
-        phase = state.phase if state.in_posture else "not in position" if state.detected else "no person"
-        lines.append(f"Phase: {phase}")
-        line_h = int(24 * scale)
-        width = int(270 * scale)
-        cv2.rectangle(out, (0, 0), (width, line_h * len(lines) + int(10 * scale)), PANEL, -1)
-        for k, text in enumerate(lines):
-            cv2.putText(out, text, (int(8 * scale), line_h * (k + 1)), font, fs, TEXT, th, cv2.LINE_AA)
-        if self.spec.mode == "reps" and math.isfinite(state.progress):
-            x0, y0 = width + int(6 * scale), int(6 * scale)
-            h = line_h * len(lines)
-            cv2.rectangle(out, (x0, y0), (x0 + int(12 * scale), y0 + h), DIM, 1)
-            fill = int(h * state.progress)
-            cv2.rectangle(out, (x0, y0 + h - fill), (x0 + int(12 * scale), y0 + h), OK, -1)
-        messages = cue_messages(self.spec, state)
-        if messages:
-            msg_h = int(28 * scale)
-            top = out.shape[0] - msg_h * len(messages) - int(6 * scale)
-            cv2.rectangle(out, (0, top), (out.shape[1], out.shape[0]), PANEL, -1)
-            for k, msg in enumerate(messages):
-                cv2.putText(out, _fit(msg, out.shape[1], fs, th), (int(8 * scale), top + msg_h * (k + 1) - int(8 * scale)),
-                            font, fs, FAIL, th, cv2.LINE_AA)
+            if status.get(i) == "fail" and seen[i]:  # a ring as well as the colour
+                cv2.circle(out, _pt(xy[i]), int(round(9 * scale)), FAIL, max(2, int(round(2 * scale))), cv2.LINE_AA)
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
     return (int(round(float(p[0]))), int(round(float(p[1]))))
-
-
-def _fit(text: str, width: int, fs: float, th: int) -> str:
-    """Shorten a message with an ellipsis so it fits the frame width."""
-    if cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0] <= width - 16:
-        return text
-    while len(text) > 8 and cv2.getTextSize(text + "...", cv2.FONT_HERSHEY_SIMPLEX, fs, th)[0][0] > width - 16:
-        text = text[:-1]
-    return text.rstrip() + "..."

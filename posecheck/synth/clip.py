@@ -199,8 +199,17 @@ def body_for(subject: SubjectOptions) -> Body:
                 hair_style=subject.hair_style)
 
 
-def plan_clip(req: SynthRequest) -> ClipPlan:
-    """Solve every frame's pose, fit the camera and build the labels entry (no rendering)."""
+def plan_clip(req: SynthRequest):
+    """Solve every frame's pose, fit the camera and build the labels entry (no rendering).
+
+    A :class:`~posecheck.synth.routine.RoutineRequest` gives a
+    :class:`~posecheck.synth.routine.RoutinePlan`, which the functions below accept too."""
+    if not isinstance(req, SynthRequest):
+        from posecheck.synth.routine import RoutineRequest, plan_routine
+
+        if isinstance(req, RoutineRequest):
+            return plan_routine(req)
+        raise TypeError(f"expected a SynthRequest or a RoutineRequest, got {type(req).__name__}")
     body = body_for(req.subject)
     ex = make_exercise(req.motion, body, req.side)
     tl = build_timeline(ex, req.reps, req.hold_s, req.faults, tempo_s=req.tempo_s, lead_s=req.lead_s,
@@ -304,7 +313,8 @@ def render_frames(plan: ClipPlan, start: int = 0, stop: int | None = None) -> It
 
 
 def write_clip(req: SynthRequest, out_path: str | os.PathLike, truth_path: str | os.PathLike | None = None) -> dict:
-    """Render ``req`` to an ``.mp4`` (OpenCV ``mp4v``) and return its labels entry.
+    """Render ``req`` (a clip's or a routine's request) to an ``.mp4`` (OpenCV ``mp4v``) and
+    return its labels entry.
 
     With ``truth_path`` the per-frame truth is also saved as ``.npz`` (times, joints_world,
     joints_px, visible, progress).
@@ -366,24 +376,24 @@ def _subtract(window: tuple[float, float], cuts: list[tuple[float, float]]) -> l
     return [w for w in out if w[1] - w[0] > 1e-9]
 
 
-def build_labels(plan: ClipPlan) -> dict:
-    """The labels entry (posecheck's expectations format) for a planned clip."""
-    req, tl, ex = plan.request, plan.timeline, plan.exercise
-    fps, dur = req.fps, plan.duration_s
+def dosage_labels(ex: Exercise, tl: Timeline, offset_s: float = 0.0) -> tuple[dict, str]:
+    """The labels fields of one exercise's timeline (reps or hold fields, ``active_windows_s``
+    and ``faults``), every time shifted by ``offset_s``, and a sentence describing the
+    timeline. A clip's entry uses them as they are; a routine's ``segments`` use them with
+    the segment's start time."""
+    def at(x: float) -> float:
+        return _r(x + offset_s)
+
     faults = []
     for w in tl.faults:
         meaning = fault_def(ex.motion, w.name).meaning.format(m=w.magnitude_deg)
         where = (f"rep {w.rep}: from reaching {PEAK_PROGRESS:.0%} of the extreme until leaving it"
                  if w.rep is not None else "half magnitude at the window edges")
-        faults.append({"fault": w.name, "from_s": _r(w.from_s), "to_s": _r(w.to_s),
+        faults.append({"fault": w.name, "from_s": at(w.from_s), "to_s": at(w.to_s),
                        "evidence": f"synthetic: {meaning} ({where})"})
-    entry: dict = {
-        "file": None,
-        "exercise": req.exercise,
-        "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else ""),
-        "mode": ex.mode,
-        "view": view_label(req.azimuth),
-    }
+    entry: dict = {}
+    o = offset_s
+    start = f"{o:.2f}" if o else "0"
     if tl.mode == "reps":
         reps = tl.reps
         sides = [r.side for r in reps]
@@ -391,16 +401,16 @@ def build_labels(plan: ClipPlan) -> dict:
                     if ex.motion.spec.sides != "symmetric" else None)
         entry.update({
             "reps": len(reps), "partial_reps": 0, "reps_tolerance": 0,
-            "rep_peaks_s": [_r(r.peak_s) for r in reps], "partial_rep_peaks_s": [],
+            "rep_peaks_s": [at(r.peak_s) for r in reps], "partial_rep_peaks_s": [],
             "per_side": per_side,
             "hold_s": None, "hold_window_s": None, "hold_windows_s": None, "hold_tolerance_s": None,
             "position_s": None, "position_windows_s": None,
-            "active_windows_s": [[_r(reps[0].t0), _r(reps[-1].t3)]],
+            "active_windows_s": [[at(reps[0].t0), at(reps[-1].t3)]],
         })
-        timeline_text = (f"{ex.rest_text} 0-{reps[0].t0:.2f} s; {len(reps)} reps "
-                         f"{reps[0].t0:.2f}-{reps[-1].t3:.2f} s; {ex.rest_text} to the end")
+        timeline_text = (f"{ex.rest_text} {start}-{o + reps[0].t0:.2f} s; {len(reps)} reps "
+                         f"{o + reps[0].t0:.2f}-{o + reps[-1].t3:.2f} s; {ex.rest_text} to the end")
     else:
-        pos = (_r(tl.position[0]), _r(tl.position[1]))
+        pos = (at(tl.position[0]), at(tl.position[1]))
         cuts = [(max(f["from_s"], pos[0]), min(f["to_s"], pos[1])) for f in faults]
         good = _subtract(pos, cuts)
         hold_s = round(sum(b - a for a, b in good), 3)
@@ -413,9 +423,28 @@ def build_labels(plan: ClipPlan) -> dict:
             "position_s": round(pos[1] - pos[0], 3), "position_windows_s": [list(pos)],
             "active_windows_s": [list(pos)],
         })
-        timeline_text = (f"{ex.rest_text} 0-{tl.lift[0]:.2f} s; moves into the {ex.position_text} "
-                         f"{tl.lift[0]:.2f}-{tl.lift[1]:.2f} s; holds {tl.position[0]:.2f}-{tl.position[1]:.2f} s; "
-                         f"lowers {tl.lower[0]:.2f}-{tl.lower[1]:.2f} s; {ex.rest_text} to the end")
+        timeline_text = (f"{ex.rest_text} {start}-{o + tl.lift[0]:.2f} s; moves into the {ex.position_text} "
+                         f"{o + tl.lift[0]:.2f}-{o + tl.lift[1]:.2f} s; holds {o + tl.position[0]:.2f}-"
+                         f"{o + tl.position[1]:.2f} s; lowers {o + tl.lower[0]:.2f}-{o + tl.lower[1]:.2f} s; "
+                         f"{ex.rest_text} to the end")
+    entry["faults"] = faults
+    return entry, timeline_text
+
+
+def build_labels(plan: ClipPlan) -> dict:
+    """The labels entry (posecheck's expectations format) for a planned clip."""
+    req, tl, ex = plan.request, plan.timeline, plan.exercise
+    fps, dur = req.fps, plan.duration_s
+    fields_, timeline_text = dosage_labels(ex, tl)
+    faults = fields_.pop("faults")
+    entry: dict = {
+        "file": None,
+        "exercise": req.exercise,
+        "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else ""),
+        "mode": ex.mode,
+        "view": view_label(req.azimuth),
+    }
+    entry.update(fields_)
     visible = _in_frame(plan)
     entry.update({
         "faults": faults,
