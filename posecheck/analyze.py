@@ -130,6 +130,7 @@ class RecognisingAnalysis:
                     f"Safer instead: {', '.join(spec.avoid.alternatives)}."
                 )
         report = build_report(result, source, model.name, model.sha256, warnings=warnings, error=error)
+        report._segments = segments
         report.recognition = RecognitionPart(
             exercise=main.exercise if main is not None else None,
             confidence=main.confidence if main is not None else 0.0,
@@ -191,8 +192,10 @@ def analyze_video(
     spec: ExerciseSpec | None,
     options: AnalyzeOptions | None = None,
     on_frame: Callable[[int, int], None] | None = None,
+    candidates: list[ExerciseSpec] | None = None,
 ) -> Report:
-    """Analyse one video file with one exercise spec, or recognise the exercise (``spec`` None).
+    """Analyse one video file with one exercise spec, or recognise the exercise (``spec`` None)
+    among ``candidates`` (default: every spec).
 
     ``on_frame(done, total)`` is called after each frame (for progress bars). Raises
     :class:`posecheck.errors.PosecheckError` subclasses for bad input; see the module
@@ -205,7 +208,7 @@ def analyze_video(
     refuse_overwriting_input(path, options)
     if options.annotate is not None:
         check_writable(options.annotate)
-    analysis = Analysis(spec) if spec is not None else RecognisingAnalysis()
+    analysis = Analysis(spec) if spec is not None else RecognisingAnalysis(candidates)
     with VideoSource(path) as src:
         info = src.info
         model = resolve_model(options.model)
@@ -261,3 +264,26 @@ def analyze_video(
         if trace_file is not None and key is not None:
             PoseTrace.from_frames(poses, info.fps, info.frame_count, model.sha256).save(trace_file, key)
         return _report(analysis, path, info, analysed, model)
+
+
+def analyze_routine_video(
+    path: str | os.PathLike[str],
+    routine,
+    options: AnalyzeOptions | None = None,
+    on_frame: Callable[[int, int], None] | None = None,
+):
+    """Score a recorded routine: recognise the routine's exercises (and any move the sources
+    advise against) segment by segment, then match them to the routine's sets in order."""
+    from posecheck.routines import done_from_segments, planned_sets, routine_report
+
+    names = {p.exercise for p in planned_sets(routine)}
+    candidates = [s for s in load_all_specs() if s.name in names or s.avoid is not None]
+    try:
+        report = analyze_video(path, None, options, on_frame, candidates=candidates)
+    except (PosecheckError, KeyboardInterrupt) as exc:
+        partial = getattr(exc, "partial_report", None)
+        done = done_from_segments(partial.segments) if partial is not None else []
+        message = str(exc) if isinstance(exc, PosecheckError) else "interrupted by the user"
+        exc.partial_report = routine_report(routine, str(path), done, error=message)  # type: ignore[attr-defined]
+        raise
+    return routine_report(routine, str(path), done_from_segments(report.segments)), report

@@ -601,21 +601,45 @@ def _finish_batch(scores: list, report: Path | None, error: str | None = None, h
 @app.command(cls=_Command)
 def synth(
     exercise: Annotated[
-        str,
+        Optional[str],
         typer.Argument(
             metavar="<NAME>",
-            help="exercise to render: one with a motion file, such as squat or forearm_plank (a wrong name lists them)",
+            help="exercise to render: one with a motion file, such as squat or forearm_plank (a wrong name lists "
+            "them); leave it out with --routine",
+            show_default=False,
         ),
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output .mp4")],
-    reps: Annotated[int, typer.Option("--reps", help="reps (rep exercises)")] = 5,
-    hold: Annotated[float, typer.Option("--hold", help="seconds in the held position (holds)")] = 10.0,
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="output .mp4")] = ...,
+    reps: Annotated[
+        Optional[int], typer.Option("--reps", help="reps (rep exercises) \\[default: 5]", show_default=False)
+    ] = None,
+    hold: Annotated[
+        Optional[float],
+        typer.Option("--hold", help="seconds in the held position (holds) \\[default: 10]", show_default=False),
+    ] = None,
     fault: Annotated[
         Optional[list[str]],
         typer.Option("--fault", metavar="<NAME:DEGREES>", help="name:degrees\\[@reps=1,3]\\[@t=2-6], repeatable"),
     ] = None,
+    routine: Annotated[
+        Optional[str],
+        typer.Option(
+            "--routine", metavar="<SEGMENTS>",
+            help="render a routine instead of one exercise: comma-separated segments "
+            "exercise\\[:reps=N|:hold=S]\\[:fault=name:degrees...]\\[:view=V]\\[:side=S]\\[:tempo=S], e.g. "
+            "'glute_bridge:reps=3,dead_bug:reps=4,forearm_plank:hold=8,squat:reps=3' (docs/labels.md)",
+        ),
+    ] = None,
+    transition: Annotated[
+        Optional[float],
+        typer.Option("--transition", help="--routine: seconds between two segments \\[default: 2]", show_default=False),
+    ] = None,
+    rest: Annotated[
+        float, typer.Option("--rest", help="seconds of rest before and after the set (each segment of a routine)")
+    ] = 1.0,
     view: Annotated[
-        Optional[SynthView], typer.Option("--view", help="camera view \\[default: the exercise's usual view]")
+        Optional[SynthView],
+        typer.Option("--view", help="camera view \\[default: the exercise's usual view; a routine: each segment's]"),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="everything random is drawn from this")] = 0,
     vary: Annotated[
@@ -627,23 +651,42 @@ def synth(
         Optional[Path], typer.Option("--labels", help="add the clip's expectations to this labels file")
     ] = None,
 ) -> None:
-    """Render a synthetic clip with exact ground truth (reps, hold, injected faults) to test specs."""
+    """Render a synthetic clip with exact ground truth (reps, hold, injected faults) to test specs; or, with
+    --routine, several exercises with transitions in one clip (labels with segments)."""
     try:
         check_outputs({"--out": (out, "clip"), "--labels": (labels, "labels file")}, [])
         if labels is not None and labels.exists():
             from posecheck.batch import load_labels
 
             load_labels(labels)  # an existing file must be a labels file: it is rewritten with the new entry
-        from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest, write_clip
+        from posecheck.synth import RoutineRequest, SceneOptions, SubjectOptions, SynthRequest, write_clip
         from posecheck.synth.clip import add_to_labels
 
+        shared = dict(
+            view=view.value if view is not None else None, seed=seed, fps=fps,
+            subject=SubjectOptions.sample(seed) if vary else SubjectOptions(),
+            scene=SceneOptions.sample(seed) if vary else SceneOptions(),
+        )
+        if routine is None and exercise is None:
+            raise UsageError("name the exercise to render (posecheck synth squat --out clip.mp4) or give --routine")
+        if routine is not None:
+            if exercise is not None:
+                raise UsageError(f"give an exercise ({exercise!r}) or --routine, not both; put it in the routine: "
+                                 f"--routine '{exercise}:reps=3,...'")
+            given = [name for name, value in (("--reps", reps), ("--hold", hold), ("--fault", fault)) if value]
+            if given:
+                raise UsageError(f"with --routine give {', '.join(given)} per segment, e.g. "
+                                 "'glute_bridge:reps=3:fault=hips_too_low:15,forearm_plank:hold=8'")
+        elif transition is not None:
+            raise UsageError("--transition is for --routine (the time between two segments)")
         try:
-            request = SynthRequest(
-                exercise, reps=reps, hold_s=hold, faults=tuple(fault or ()),
-                view=view.value if view is not None else None, seed=seed, fps=fps,
-                subject=SubjectOptions.sample(seed) if vary else SubjectOptions(),
-                scene=SceneOptions.sample(seed) if vary else SceneOptions(),
-            )
+            if routine is not None:
+                request = RoutineRequest(routine, rest_s=rest,
+                                         transition_s=transition if transition is not None else 2.0, **shared)
+            else:
+                request = SynthRequest(exercise, reps=reps if reps is not None else 5,
+                                       hold_s=hold if hold is not None else 10.0, faults=tuple(fault or ()),
+                                       lead_s=rest, **shared)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         entry = write_clip(request, out)
@@ -766,6 +809,88 @@ def specs_schema() -> None:
     from posecheck.specs.schema import ExerciseSpec
 
     typer.echo(json.dumps(ExerciseSpec.model_json_schema(), indent=2))
+
+
+ROUTINE_ACTIONS = ("list", "show", "validate", "schema")
+
+
+@app.command(cls=_Command)
+def routine(
+    name: Annotated[str, typer.Argument(metavar="NAME|list|show|validate|schema", help="a routine to run, or what to do with routines")],
+    routine_name: Annotated[Optional[str], typer.Argument(metavar="[ROUTINE]", help="with show or validate: which one")] = None,
+    source: Annotated[Optional[Path], typer.Option("--source", "-s", help="a recorded routine video to score against the routine")] = None,
+    camera: Annotated[Optional[int], typer.Option("--camera", "-c", help="coach live from this camera")] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the session report (JSON) here")] = None,
+    model: ModelOpt = None,
+    trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
+    headless: Annotated[bool, typer.Option("--headless", metavar=FLAG, help="no window: print updates instead")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
+) -> None:
+    """The seeds' routines: list, show, validate, print the schema, or run one (a recorded video with --source)."""
+    import json
+
+    from posecheck.routines import RoutineSpec, load_routine, load_routine_file, routine_files
+
+    try:
+        if name == "list":
+            for rname, path in routine_files().items():
+                try:
+                    r = load_routine_file(path)
+                    items = ", ".join(i.exercise for i in r.items)
+                    typer.echo(f"{rname:24} {r.rounds}x  {r.title}  [{items}]")
+                except SpecError as exc:
+                    typer.echo(f"{rname:24} INVALID  {exc.message.splitlines()[0]}")
+            return
+        if name == "schema":
+            typer.echo(json.dumps(RoutineSpec.model_json_schema(), indent=2))
+            return
+        if name == "show":
+            if routine_name is None:
+                raise UsageError("routine show needs a routine name (see 'posecheck routine list')")
+            typer.echo(json.dumps(load_routine(routine_name).model_dump(mode="json"), indent=2))
+            return
+        if name == "validate":
+            files = [Path(routine_name)] if routine_name else list(routine_files().values())
+            bad = 0
+            for f in files:
+                try:
+                    load_routine_file(f)
+                    typer.echo(f"ok       {f}")
+                except SpecError as exc:
+                    bad += 1
+                    typer.echo(exc.message, err=True)
+            if bad or not files:
+                raise typer.Exit(SpecError.exit_code)
+            return
+        plan = load_routine(name)
+        if source is None and camera is None:
+            raise UsageError("give --source VIDEO (a recorded routine) or --camera N (live coaching)")
+        if camera is not None:
+            raise UsageError("live routine coaching from a camera is not built yet; record the routine and use --source")
+        source = find_input(source)
+        check_outputs({"--report": (report, "report")}, [("the routine video", source), *_model_input(model)])
+        check_cache_folder(trace_cache)
+        from posecheck.analyze import AnalyzeOptions, analyze_routine_video
+
+        options = AnalyzeOptions(model=model, trace_cache=trace_cache)
+        session, _ = _with_progress(lambda cb: analyze_routine_video(source, plan, options, on_frame=cb), quiet)
+    except KeyboardInterrupt as exc:
+        partial = getattr(exc, "partial_report", None)
+        if partial is not None and report is not None:
+            partial.write_json(report)
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except PosecheckError as exc:
+        partial = getattr(exc, "partial_report", None)
+        if partial is not None and report is not None and hasattr(partial, "sets"):
+            partial.write_json(report)
+        raise _fail(exc) from None
+    typer.echo(session.summary())
+    if report is not None:
+        try:
+            session.write_json(report)
+        except PosecheckError as exc:
+            raise _fail(exc) from None
 
 
 def _usage_error_line(exc: Exception) -> str:

@@ -193,11 +193,17 @@ class Report(_Part):
     error: str | None = None
 
     _result: SessionResult | None = PrivateAttr(default=None)
+    _segments: list = PrivateAttr(default_factory=list)
 
     @property
     def result(self) -> SessionResult | None:
         """The session data behind the report (per-frame metrics and masks), when it was built here."""
         return self._result
+
+    @property
+    def segments(self) -> list:
+        """In auto mode, the recognised :class:`~posecheck.recognize.Segment` s with their session results."""
+        return self._segments
 
     @property
     def reps_total(self) -> int | None:

@@ -12,6 +12,13 @@ faults are exact. Typical use::
 ``../shared/clips/labels.json``) with an extra ``synth`` record that regenerates the clip
 (``SynthRequest.from_dict(entry["synth"]["request"])``).
 
+A routine (several exercises with transitions, one subject, room and camera) is a
+:class:`RoutineRequest`; ``write_clip``, ``plan_clip``, ``render_frames`` and
+``clip.truth_pose_frames`` take it (or its plan) like a clip's request, and its labels entry lists the exercises in ``segments``::
+
+    from posecheck.synth import RoutineRequest, write_clip
+    entry = write_clip(RoutineRequest("glute_bridge:reps=3,forearm_plank:hold=8,squat:reps=3"), "routine.mp4")
+
 Each exercise is one motion file, ``exercise_specs/motions/<name>.toml`` beside its spec
 (:mod:`.motion_file`): tempo, camera, texts, sides, faults, and either angle keyframes or the
 name of an exact pose solver.
@@ -21,7 +28,8 @@ Modules: :mod:`.skeleton` (body model, forward kinematics, capsules), :mod:`.mot
 solvers), :mod:`.keyframed` (keyframed motions), :mod:`.timeline` (reps, holds and fault
 windows over time), :mod:`.camera` (views and projection),
 :mod:`.render` (rasteriser and shading), :mod:`.options` (subject and scene),
-:mod:`.clip` (request -> plan -> frames -> mp4 + labels).
+:mod:`.clip` (request -> plan -> frames -> mp4 + labels), :mod:`.routine` (several
+exercises in one clip).
 """
 
 from posecheck.synth.camera import VIEWS, Camera, view_label
@@ -36,6 +44,7 @@ from posecheck.synth.clip import (
 from posecheck.synth.motion import FaultSpec, parse_fault
 from posecheck.synth.motion_file import load_motion, motion_names
 from posecheck.synth.options import SceneOptions, SubjectOptions
+from posecheck.synth.routine import RoutinePlan, RoutineRequest, Segment, parse_routine, plan_routine
 from posecheck.synth.skeleton import LANDMARK_NAMES
 
 __all__ = [
@@ -45,13 +54,18 @@ __all__ = [
     "ClipPlan",
     "FaultSpec",
     "FrameTruth",
+    "RoutinePlan",
+    "RoutineRequest",
+    "Segment",
     "SceneOptions",
     "SubjectOptions",
     "SynthRequest",
     "load_motion",
     "motion_names",
     "parse_fault",
+    "parse_routine",
     "plan_clip",
+    "plan_routine",
     "render_frames",
     "view_label",
     "write_clip",

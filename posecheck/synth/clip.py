@@ -252,7 +252,9 @@ def truth_pose_frames(plan: ClipPlan) -> list:
     (gravity) and z away from the camera in the horizontal plane, visibility 1.
 
     Feeding these to an ``ExerciseSession`` runs a spec on perfect landmarks: what the spec
-    would say if the pose model were exact.
+    would say if the pose model were exact. ``plan`` may be a routine's
+    (:class:`~posecheck.synth.routine.RoutinePlan`): one frame per routine frame,
+    transitions included.
     """
     from posecheck.pose.landmarks import PoseFrame
 

@@ -201,9 +201,9 @@ class RoutineRequest:
         if self.view is not None and self.view not in VIEWS:
             raise ValueError(f"unknown view {self.view!r}{suggest(self.view, list(VIEWS))}; valid: {', '.join(VIEWS)}")
         if not 0.5 <= self.transition_s <= 10.0:
-            raise ValueError(f"transition_s must be between 0.5 and 10 seconds, got {self.transition_s}")
+            raise ValueError(f"a transition lasts 0.5 to 10 seconds, got {self.transition_s:g}")
         if not 0.0 <= self.rest_s <= 10.0:
-            raise ValueError(f"rest_s must be between 0 and 10 seconds, got {self.rest_s}")
+            raise ValueError(f"the rest at each end of a segment lasts 0 to 10 seconds, got {self.rest_s:g}")
         for i in range(len(self.segments)):
             try:
                 self.clip_request(i)  # the single-clip checks: dosage, faults, side, size, fps, seed ...
@@ -525,7 +525,8 @@ def _blend(body: Body, a: _Key, b: _Key, w: float) -> tuple[Pose, np.ndarray, np
     """The pose a fraction ``w`` from ``a`` to ``b`` (exactly ``a`` at 0, ``b`` at 1), its
     lowest point at the interpolated floor placement; also its landmarks and surface extremes."""
     names = set(a.pose.angles) | set(b.pose.angles)
-    angles = {n: (1.0 - w) * a.pose.a(n) + w * b.pose.a(n) for n in sorted(names)}
+    # joint angles enter the kinematics through rotations only: take the short way round
+    angles = {n: a.pose.a(n) + w * _wrap(b.pose.a(n) - a.pose.a(n)) for n in sorted(names)}
     pose = Pose((1.0 - w) * a.pose.root_pos + w * b.pose.root_pos, slerp(a.pose.root_rot, b.pose.root_rot, w), angles)
     low, lms, ext = _lowest(body, pose)
     dy = 0.0 if w in (0.0, 1.0) else ((1.0 - w) * a.low + w * b.low) - low
@@ -534,13 +535,24 @@ def _blend(body: Body, a: _Key, b: _Key, w: float) -> tuple[Pose, np.ndarray, np
     return pose, lms + shift, ext + shift
 
 
-def _leg_weight(a: Pose, b: Pose) -> float:
-    """How much there is to move between two postures (degrees-like): the root turn, the
-    largest joint change and the root travel (1 cm = 1 deg), plus a floor."""
-    names = set(a.angles) | set(b.angles)
-    joint = max((abs(a.a(n) - b.a(n)) for n in names), default=0.0)
-    travel = 100.0 * float(np.linalg.norm(a.root_pos - b.root_pos))
-    return rotation_deg(a.root_rot, b.root_rot) + joint + travel + 15.0
+#: Samples per leg when measuring how far its fastest landmark travels.
+_LEG_SAMPLES = 8
+
+
+#: Degrees of joint or pelvis rotation that count as much as a metre of landmark travel.
+_DEG_PER_M = 120.0
+
+
+def _leg_length(body: Body, a: _Key, b: _Key) -> float:
+    """How much there is to move from ``a`` to ``b``: how far (m) the landmark that travels
+    furthest moves (sampled), or the largest joint angle change or the pelvis rotation (at
+    :data:`_DEG_PER_M`), whichever is more."""
+    pts = np.array([_blend(body, a, b, w)[1] for w in np.linspace(0.0, 1.0, _LEG_SAMPLES + 1)])
+    travel = float(np.linalg.norm(np.diff(pts, axis=0), axis=2).sum(axis=0).max())
+    names = set(a.pose.angles) | set(b.pose.angles)
+    joint = max((abs(_wrap(b.pose.a(n) - a.pose.a(n))) for n in names), default=0.0)
+    turn = rotation_deg(a.pose.root_rot, b.pose.root_rot)
+    return max(travel, joint / _DEG_PER_M, turn / _DEG_PER_M)
 
 
 @dataclass
@@ -585,7 +597,9 @@ class Transition:
         self.route = best[1]
         self.path = self.route.path
         self.keys = self._keys(self.route, start, end, start_low, end_low, frames)
-        weights = [_leg_weight(k0.pose, k1.pose) for k0, k1 in zip(self.keys, self.keys[1:])]
+        # each move gets time in proportion to how far its fastest landmark travels (plus a
+        # little), so every move of the transition has about the same top speed
+        weights = [_leg_length(body, k0, k1) + 0.05 for k0, k1 in zip(self.keys, self.keys[1:])]
         self.bounds = np.concatenate([[0.0], np.cumsum(weights) / sum(weights)])
         self.bounds[-1] = 1.0
 
