@@ -44,9 +44,9 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
     return wall, usage.ru_maxrss / 1024, out
 
 
-def commands(clip: str, model: str, work: Path) -> dict[str, list[str]]:
+def commands(clip: str, model: str, work: Path, max_people: int) -> dict[str, list[str]]:
     py = sys.executable
-    cli = [py, "-m", "posecheck.cli", "analyze", clip, "-e", "squat", "--model", model, "-q"]
+    cli = [py, "-m", "posecheck.cli", "analyze", clip, "-e", "squat", "--model", model, "-q", "--max-people", str(max_people)]
     return {
         "naive loop": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model],
         "inference only": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model, "--inference-only"],
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("clip", nargs="?", default=str(DEFAULT_CLIP))
     ap.add_argument("--rounds", type=int, default=4, help="alternating rounds (1-20)")
     ap.add_argument("--models", default="full,lite", help="comma-separated: full, lite, heavy or .task paths")
+    ap.add_argument("--max-people", type=int, default=2, help="posecheck's --max-people (the naive loop tracks 1)")
     args = ap.parse_args(argv)
     if not 1 <= args.rounds <= 20:
         ap.error("--rounds must be 1..20")
@@ -67,9 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"clip not found: {args.clip}")
 
     work = Path(tempfile.mkdtemp(prefix="posecheck-bench-"))
-    print(f"clip {args.clip}, {args.rounds} alternating rounds, {os.cpu_count()} cores; whole processes")
+    print(f"clip {args.clip}, {args.rounds} alternating rounds, {os.cpu_count()} cores, "
+          f"posecheck --max-people {args.max_people}; whole processes")
     for model in args.models.split(","):
-        cmds = commands(args.clip, model, work)
+        cmds = commands(args.clip, model, work, args.max_people)
         wall: dict[str, list[float]] = {k: [] for k in cmds}
         rss: dict[str, list[float]] = {k: [] for k in cmds}
         infer: list[float] = []

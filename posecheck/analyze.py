@@ -32,6 +32,8 @@ from posecheck.specs.schema import ExerciseSpec
 
 #: A posture seen at least this long is worth naming when the spec's own is never found.
 POSTURE_SEEN_MIN_S = 1.0
+#: The posture survey looks at a frame this often (seconds).
+SURVEY_EVERY_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,12 @@ class Analysis:
             except PosecheckError:
                 continue
         self.survey = PostureSurvey(postures, spec.min_visibility)
+        self._surveyed_t = float("-inf")
 
     def update(self, pose: PoseFrame) -> FrameState:
-        self.survey.update(pose)
+        if pose.t - self._surveyed_t >= SURVEY_EVERY_S:  # positions change slowly: a few looks a second
+            self._surveyed_t = pose.t
+            self.survey.update(pose)
         return self.session.update(pose)
 
     def spec_now(self) -> ExerciseSpec:

@@ -105,6 +105,14 @@ class Engine(str, Enum):
     ray = "ray"
 
 
+MaxPeopleOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-people", min=1, max=5,
+        help="people the model tracks on every frame; 1 is about a third faster (others are still counted once a second)",
+    ),
+]
+
 AnalysisFpsOpt = Annotated[
     Optional[float],
     typer.Option("--analysis-fps", min=0.5, max=240.0, help="analyse about this many frames a second \\[default: every frame]"),
@@ -317,6 +325,7 @@ def analyze(
     model: ModelOpt = None,
     trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
     analysis_fps: AnalysisFpsOpt = None,
+    max_people: MaxPeopleOpt = 2,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
     """Analyse a recorded video: print a summary, optionally write JSON, HTML and CSV reports and an annotated video."""
@@ -332,7 +341,9 @@ def analyze(
         from posecheck.specs.loader import load_spec
 
         spec = None if exercise == AUTO else load_spec(exercise)
-        options = AnalyzeOptions(model=model, annotate=annotate, trace_cache=trace_cache, analysis_fps=analysis_fps)
+        options = AnalyzeOptions(
+            model=model, annotate=annotate, trace_cache=trace_cache, analysis_fps=analysis_fps, max_people=max_people
+        )
         result = _with_progress(lambda cb: analyze_video(video, spec, options, on_frame=cb), quiet)
     except KeyboardInterrupt as exc:
         _write_partial(exc, report, extra)
@@ -719,16 +730,38 @@ def samples(
 
 
 @specs_app.command("list", cls=_Command)
-def specs_list() -> None:
-    """List the exercise specs found, with mode, views and where they come from."""
+def specs_list(
+    long: Annotated[bool, typer.Option("--long", "-l", metavar=FLAG, help="also the dosage and safety notes of each")] = False,
+) -> None:
+    """List the exercise specs: name, title, mode, posture, views, cues (and with --long, dosage and safety)."""
     from posecheck.specs.loader import load_spec_file, spec_files
 
     for name, path in spec_files().items():
         try:
             spec = load_spec_file(path)
-            typer.echo(f"{name:16} {spec.mode:5} {', '.join(spec.views):22} {spec.title}")
         except SpecError as exc:
-            typer.echo(f"{name:16} INVALID  {exc.message.splitlines()[0]}")
+            typer.echo(f"{name:22} INVALID  {exc.message.splitlines()[0]}")
+            continue
+        mode = spec.mode + (" (avoid)" if spec.avoid else "")
+        typer.echo(
+            f"{name:22} {mode:14} {spec.posture_name:16} {'/'.join(spec.views):22} {spec.title}"
+            f"  [cues: {', '.join(c.id for c in spec.cues) or '-'}]"
+        )
+        if long:
+            d = spec.dosage
+            dose = " ".join(
+                part for part in (
+                    f"{d.sets} sets" if d.sets else "",
+                    f"{d.reps[0]}-{d.reps[1]} reps" if d.reps else "",
+                    f"{d.hold_s[0]:g}-{d.hold_s[1]:g} s" if d.hold_s else "",
+                    "per side" if d.per_side else "",
+                ) if part
+            )
+            typer.echo(f"{'':22} dosage: {dose or '-'}{'; ' + d.note if d.note else ''}")
+            for note in spec.safety:
+                typer.echo(f"{'':22} safety: {note}")
+            if spec.avoid:
+                typer.echo(f"{'':22} advised against: {spec.avoid.reason} Instead: {', '.join(spec.avoid.alternatives)}")
 
 
 @specs_app.command("show", cls=_Command)

@@ -392,6 +392,8 @@ def _run(
                             setup = setup_check.update(pose) if setup_check is not None else None
                             messages = annotator.feed.update(state)
                             coach.update(state, messages, setup)
+                            if not speaker.background:  # a speaker without its own thread speaks from here
+                                speaker.update()
                             quit_now = False
                             if show is not None:
                                 info = HudInfo(setup=setup, key_hint=KEY_HINT if window is not None else None)

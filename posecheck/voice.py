@@ -96,25 +96,28 @@ def find_espeak() -> str | None:
     return shutil.which("espeak-ng")
 
 
-def audio_output_available() -> bool:
+def audio_output_available(
+    snd_dir: str | os.PathLike[str] = "/dev/snd", env: Mapping[str, str] | None = None, platform: str | None = None
+) -> bool:
     """Whether this machine has somewhere to play sound.
 
     Linux: an ALSA playback device (``/dev/snd/pcm*p``) or a PulseAudio / PipeWire server
     (``$PULSE_SERVER`` or its socket under ``$XDG_RUNTIME_DIR``). macOS and Windows always
     have an output device. Containers and CI machines usually have none.
     """
-    if sys.platform == "darwin" or sys.platform.startswith("win"):
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if platform == "darwin" or platform.startswith("win"):
         return True
-    if os.environ.get("PULSE_SERVER"):
+    if env.get("PULSE_SERVER"):
         return True
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    runtime = env.get("XDG_RUNTIME_DIR")
     if runtime:
         run = Path(runtime)
         if (run / "pulse" / "native").exists() or any(run.glob("pipewire-[0-9]*")):
             return True
-    snd = Path("/dev/snd")
     try:
-        return any(p.name.startswith("pcm") and p.name.endswith("p") for p in snd.iterdir())
+        return any(p.name.startswith("pcm") and p.name.endswith("p") for p in Path(snd_dir).iterdir())
     except OSError:
         return False
 
@@ -526,6 +529,8 @@ class VoiceCoach:
     def rest(self, remaining_s: float, next_up: str | None = None) -> None:
         """A rest timer: 'Rest 30 seconds' when it starts, then 10, 3, 2, 1 and 'Go'."""
         if not self._resting:
+            if remaining_s <= 0:
+                return  # that rest is over; a new one starts with the next positive time
             self._resting = True
             self._rest_countdown.reset()
             text = f"Rest {_seconds(round(remaining_s))}."

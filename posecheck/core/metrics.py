@@ -168,12 +168,12 @@ class CompiledMetric:
         for group in self.joints[side]:
             if any(not frame.visibility[i] >= min_visibility for i in group):
                 return math.nan
-            points.append(coords[group[0]] if len(group) == 1 else coords[list(group)].mean(axis=0))
+            points.append(coords[group[0]] if len(group) == 1 else (coords[group[0]] + coords[group[1]]) * 0.5)
         if self.spec.kind in _NEEDS_FACING or self.spec.toward == "forward":
             if any(not frame.visibility[i] >= min_visibility for i in _BODY_AXES_JOINTS):
                 return math.nan
-        shoulders = coords[[_LS, _RS]].mean(axis=0)
-        hips = coords[[_LH, _RH]].mean(axis=0)
+        shoulders = (coords[_LS] + coords[_RS]) * 0.5
+        hips = (coords[_LH] + coords[_RH]) * 0.5
         g = FrameGeometry(coords, frame.world_xyz, geometry.distance(shoulders, hips), image)
         return float(METRIC_FUNCTIONS[self.spec.kind](points, self.spec, g))
 

@@ -394,7 +394,7 @@ OUTPUT_KINDS: dict[str, _OutputKind] = {
 
 _ENCODER_OPTIONS = {
     # no B-frames: decode order = display order, so variable frame times need no edit list
-    "libx264": {"preset": "veryfast", "crf": "23", "bf": "0"},
+    "libx264": {"preset": "superfast", "crf": "23", "bf": "0"},
     # constant quality (crf with no bitrate cap), fast enough to keep up with analysis
     "libvpx-vp9": {"crf": "32", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"},
     "mjpeg": {"flags": "+qscale", "global_quality": str(3 * 118)},  # -q:v 3

@@ -116,10 +116,6 @@ class Segment:
         if self.view is not None and self.view not in VIEWS:
             raise ValueError(f"unknown view {self.view!r}{suggest(self.view, list(VIEWS))}; valid: {', '.join(VIEWS)}")
 
-    @property
-    def mode(self) -> str:
-        return load_motion(self.exercise).spec.mode
-
     def to_text(self) -> str:
         """The segment in :func:`parse_routine`'s syntax (round-trips)."""
         parts = [self.exercise]
@@ -521,12 +517,30 @@ class _Key:
     low: float
 
 
+#: Joints that fold early and unfold late in a transition (:func:`_fold_first`).
+_FOLDING = ("spine_flex",) + tuple(f"{side}_{j}" for side in ("left", "right") for j in ("hip_flex", "knee_flex"))
+
+
+def _fold_first(name: str, value: float, change: float, w: float) -> float:
+    """Share of the change of joint ``name`` done at fraction ``w`` of a move: hips, knees and
+    spine flex early and extend late, so the body stays compact in the middle of a move (legs
+    straightening before the pelvis has turned upright would stand the body up on its feet
+    between two floor postures); other joints move evenly."""
+    if name not in _FOLDING or change == 0.0:
+        return w
+    folding = abs(value + change) > abs(value)
+    return 1.0 - (1.0 - w) ** 2 if folding else w * w
+
+
 def _blend(body: Body, a: _Key, b: _Key, w: float) -> tuple[Pose, np.ndarray, np.ndarray]:
     """The pose a fraction ``w`` from ``a`` to ``b`` (exactly ``a`` at 0, ``b`` at 1), its
     lowest point at the interpolated floor placement; also its landmarks and surface extremes."""
     names = set(a.pose.angles) | set(b.pose.angles)
-    # joint angles enter the kinematics through rotations only: take the short way round
-    angles = {n: a.pose.a(n) + w * _wrap(b.pose.a(n) - a.pose.a(n)) for n in sorted(names)}
+    angles = {}
+    for n in sorted(names):
+        # joint angles enter the kinematics through rotations only: take the short way round
+        d = _wrap(b.pose.a(n) - a.pose.a(n))
+        angles[n] = a.pose.a(n) + _fold_first(n, a.pose.a(n), d, w) * d
     pose = Pose((1.0 - w) * a.pose.root_pos + w * b.pose.root_pos, slerp(a.pose.root_rot, b.pose.root_rot, w), angles)
     low, lms, ext = _lowest(body, pose)
     dy = 0.0 if w in (0.0, 1.0) else ((1.0 - w) * a.low + w * b.low) - low
@@ -557,13 +571,14 @@ def _leg_length(body: Body, a: _Key, b: _Key) -> float:
 
 @dataclass
 class _Route:
-    """A candidate route: postures with their headings, where the turn happens, its cost."""
+    """A candidate route: postures with their headings, where a turn in place happens (index
+    in ``path``, None: no turn) and by how much, and the penalty of turning while lying."""
 
     path: list[str]
     headings: list[float]
     turn_at: int | None
     turn: float
-    cost: float
+    penalty: float
 
 
 class Transition:
@@ -591,7 +606,7 @@ class Transition:
             route = self._route(path, psi_a, psi_b)
             rots = [rot for _, rot in self._plan(route, start, end, frames)]
             cost = sum(rotation_deg(r0, r1) for r0, r1 in zip(rots, rots[1:]))
-            cost += _VIA_COST * (len(path) - 2) + route.cost
+            cost += _VIA_COST * (len(path) - 2) + route.penalty
             if best is None or cost < best[0] - 1e-9:
                 best = (cost, route)
         self.route = best[1]
@@ -605,8 +620,7 @@ class Transition:
 
     @staticmethod
     def _route(path: list[str], psi_a: float, psi_b: float) -> _Route:
-        """Headings along ``path`` and where the leftover turn is made (``cost``: the penalty
-        of a turn made lying down)."""
+        """Headings along ``path`` and where the leftover turn is made."""
         heads = [psi_a]
         for p, q in zip(path, path[1:]):
             heads.append(heads[-1] + _edge_turn(p, q))
@@ -653,7 +667,7 @@ class Transition:
                 low, _, _ = _lowest(body, pose)
                 pose.root_pos = pose.root_pos - np.array([0.0, low, 0.0])
                 keys.append(_Key(pose, 0.0))
-        keys[0], keys[-1] = _Key(start, start_low), _Key(end, end_low)
+        keys[0], keys[-1] = _Key(start, start_low), _Key(end, end_low)  # the very poses of the segments
         return keys
 
     def at(self, u: float) -> tuple[Pose, np.ndarray, np.ndarray]:
@@ -818,7 +832,9 @@ def plan_routine(req: RoutineRequest) -> RoutinePlan:
         joints[k] = lms
         if k % 3 == 0 or k == n - 1:
             extent_pts.append(ext)
-    ext = np.concatenate(extent_pts)
+    # a routine repeats many surface points (rests, holds): the camera fit only needs each once
+    # (to the centimetre)
+    ext = np.unique(np.round(np.concatenate(extent_pts), 2), axis=0)
     cam = fit_camera(ext, 0.0, req.elevation, req.size, req.scene.fov_deg, req.distance_m,
                      lateral=_CAMERA_DIR, heading=_CAMERA_HEADING, min_distance_m=MIN_DISTANCE_PER_M * body.height)
     foot = (float(ext[:, 0].min()), float(ext[:, 2].min()), float(ext[:, 0].max()), float(ext[:, 2].max()))
