@@ -457,12 +457,13 @@ def posture_class(body: Body, pose: Pose) -> str:
     return "side_left" if left[1] < 0.0 else "side_right"
 
 
-#: Sitting with the knees up and the feet flat, hands toward the knees: the seated posture of
+#: Sitting on the floor with the knees up, hands toward the knees: the seated posture of
 #: transitions (the keyframed base sits with straight legs, which would have to swing through
-#: a long arc on the way to kneeling or standing).
+#: a long arc on the way to kneeling or standing). With these angles the soles rest flat
+#: about as low as the seat, for any body (the proportions scale with height).
 _SEATED_TUCKED = {f"{side}_{name}": value for side in ("left", "right")
-                  for name, value in (("hip_flex", 100.0), ("knee_flex", 110.0), ("shoulder_flex", 45.0),
-                                      ("elbow_flex", 30.0))}
+                  for name, value in (("hip_flex", 130.0), ("knee_flex", 85.0), ("ankle_dorsi", -40.0),
+                                      ("shoulder_flex", 45.0), ("elbow_flex", 30.0))}
 
 
 def _posture_pose(body: Body, name: str) -> Pose:
