@@ -12,8 +12,10 @@ motion plays twice as fast), which is what a webcam delivers.
 Reported per run: frames the source delivered, frames processed, dropped (by the replay
 when behind, and by the reader when a newer frame replaced one not yet taken), processed
 fps, capture-to-overlay latency median and 95th percentile, how long the newest frame
-waited for the loop (part of the latency), and "stale": frames processed although a newer
-one had already arrived (0 means no backlog).
+waited for the loop (part of the latency), "stale": frames processed although a newer one
+had already arrived (0 means no backlog), and "newer during": how many newer frames arrived
+while one frame was processed (its maximum; the overlay on screen is at most that many
+frames old).
 
     flock /tmp/pc/model.lock python benchmarks/bench_live.py [--models lite,full] [--fps 15,30] [--seconds 30]
 """
@@ -39,7 +41,7 @@ def make_clip(src: Path, out: Path, fps: float, seconds: float, size: tuple[int,
 
     with VideoSource(src) as source:
         frames = [cv2.resize(f.image, size, interpolation=cv2.INTER_AREA) for f in source]
-    total = max(len(frames), int(round(seconds * fps)))
+    total = max(len(frames), round(seconds * fps))
     with VideoSink(out, fps, size) as sink:
         for i in range(total):
             sink.write(frames[i % len(frames)], i / fps)
@@ -63,6 +65,8 @@ def run_once(clip: Path, model: str, max_people: int) -> dict:
         "p95": st.percentile(95),
         "wait": statistics.median(st.wait_ms),
         "stale": st.stale,
+        "behind_max": max(st.behind, default=0),
+        "behind_0": sum(1 for b in st.behind if b == 0) / max(1, len(st.behind)),
     }
 
 
@@ -87,11 +91,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{SIZE[0]}x{SIZE[1]}, {Path(args.clip).name} repeated to {args.seconds:g} s, max_people {args.max_people}\n")
     print("| model | source fps | frames delivered | processed | dropped | processed fps "
-          "| latency median ms | latency p95 ms | wait median ms | stale |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| latency median ms | latency p95 ms | wait median ms | stale | newer during (max) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for model, fps, delivered, r in rows:
         print(f"| {model} | {fps:g} | {delivered} | {r['processed']} | {r['dropped']} | {r['fps']:.1f} "
-              f"| {r['median']:.1f} | {r['p95']:.1f} | {r['wait']:.1f} | {r['stale']} |")
+              f"| {r['median']:.1f} | {r['p95']:.1f} | {r['wait']:.1f} | {r['stale']} | {r['behind_max']} |")
     return 0
 
 

@@ -105,12 +105,15 @@ class LiveStats:
 
     ``latency_ms``: from the moment the source handed the frame over ("available") to the
     moment its overlay was ready (before it is put on screen). ``wait_ms``: how long the
-    newest frame waited for the loop to be free (part of the latency). ``stale``: frames
-    processed although a newer one had already arrived (always 0: the loop takes the newest).
+    frame waited for the loop to be free (part of the latency). ``stale``: frames taken
+    although a newer one had already arrived (0: the loop always takes the newest).
+    ``behind``: per frame, how many newer frames arrived while it was being processed (so
+    the overlay shown is that many frames old; no backlog means this stays at 0 or 1).
     """
 
     latency_ms: list[float] = field(default_factory=list)
     wait_ms: list[float] = field(default_factory=list)
+    behind: list[int] = field(default_factory=list)
     wall_s: float = 0.0
     source_dropped: int = 0
     reader_dropped: int = 0
@@ -129,11 +132,14 @@ class LiveStats:
         return self.frames / self.wall_s if self.wall_s > 0 else 0.0
 
     def percentile(self, q: float, values: Sequence[float] | None = None) -> float:
+        """The ``q``-th percentile (linear between the nearest ranks, as numpy's default) of the latencies."""
         values = sorted(self.latency_ms if values is None else values)
         if not values:
             return float("nan")
-        k = min(len(values) - 1, max(0, int(round(q / 100 * (len(values) - 1)))))
-        return values[k]
+        pos = max(0.0, min(1.0, q / 100)) * (len(values) - 1)
+        lo = int(pos)
+        hi = min(lo + 1, len(values) - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
     def summary(self) -> str:
         if not self.latency_ms:
@@ -175,6 +181,8 @@ class LatestFrames:
         self._thread = threading.Thread(target=self._read, name="posecheck-capture", daemon=True)
         self.dropped = 0
         self.read = 0
+        self.last_index = -1  #: index of the newest frame read so far
+        self.stale = 0  #: frames handed out that were not the newest read (a self-check: always 0)
 
     def _read(self) -> None:
         try:
@@ -186,6 +194,7 @@ class LatestFrames:
                         self.dropped += 1
                     self._slot = (frame, self._clock())
                     self.read += 1
+                    self.last_index = frame.index
                     self._cond.notify()
         except BaseException as exc:  # handed to the consumer
             self._error = exc
@@ -217,6 +226,8 @@ class LatestFrames:
                         raise self._error
                     return
                 item, self._slot = self._slot, None
+                if item[0].index != self.last_index:
+                    self.stale += 1
             yield item
 
 
@@ -384,8 +395,7 @@ def _run(
                     with latest:
                         for frame, available in () if stop.requested else latest:
                             taken = time.perf_counter()
-                            if latest.newer_waiting():
-                                stats.stale += 1
+                            read_at_take = latest.read
                             pose = estimator.process(frame.image, frame.t)
                             state = session.update(pose)
                             frames += 1
@@ -405,6 +415,7 @@ def _run(
                                 stats.latency_ms.append((time.perf_counter() - available) * 1000)
                                 show_text(state, messages, setup)
                             stats.wait_ms.append((taken - available) * 1000)
+                            stats.behind.append(latest.read - read_at_take)
                             if quit_now or stop.requested:
                                 break
                 except KeyboardInterrupt:  # a second Ctrl-C, or no handler could be installed
@@ -415,6 +426,7 @@ def _run(
                 finally:
                     stats.wall_s = time.perf_counter() - started
                     stats.reader_dropped = latest.dropped
+                    stats.stale = latest.stale
                     stats.source_dropped = getattr(source, "dropped", 0)
                     if window is not None:
                         window.close()

@@ -31,6 +31,10 @@ WINDOW_S = 4.0
 MIN_ACTIVITY = 0.25
 #: Shorter runs of one label are merged into the neighbouring segment.
 MIN_SEGMENT_S = 3.0
+#: Activity of a frame the spec counts but whose form its own cues reject.
+FAULTY = 0.4
+#: Weight of each condition a spec demands (see :func:`specificity`): breaks ties, no more.
+SPECIFICITY_WEIGHT = 0.03
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,21 @@ class Segment:
 
 
 def activity(result: SessionResult) -> np.ndarray:
-    """Per frame, 1 where the spec's driver is at work (inside a rep or cycle, or holding), else 0."""
+    """Per frame, how well the spec explains it: 1 inside one of its reps or cycles done with
+    good form, or in its held position with good form; :data:`FAULTY` where its own cues say
+    the form is off (a squat watched as a hip hinge fails "knees soft" on every rep); 0 where
+    its driver is idle or its posture is not there."""
     t = result.t
     active = np.zeros(t.size, float)
     for rep in result.reps + result.partial_reps:
-        active[(t >= rep.start_s) & (t <= rep.end_s)] = 1.0
+        inside = (t >= rep.start_s) & (t <= rep.end_s)
+        active[inside] = np.maximum(active[inside], FAULTY if rep.failed_cues else 1.0)
     if result.in_position is not None:
-        active[result.in_position] = 1.0
+        faulty = np.zeros(t.size, bool)
+        for cue in result.cues.values():
+            if cue.spec.kind == "frame" and cue.spec.severity != "info":
+                faulty |= cue.fail_mask
+        active[result.in_position] = np.maximum(active[result.in_position], np.where(faulty, FAULTY, 1.0)[result.in_position])
     return active * result.in_posture
 
 
@@ -127,7 +139,8 @@ class Recogniser:
         frames = self.frames
         t = np.asarray([f.t for f in frames], np.float64)
         results = [session.result() for session in self.sessions]
-        acts = np.stack([_window_mean(activity(r), t, self.window_s) for r in results])
+        weights = np.array([specificity(spec) for spec in self.specs])
+        acts = np.stack([_window_mean(activity(r), t, self.window_s) for r in results]) * weights[:, None]
         best = np.argmax(acts, axis=0)
         top = acts[best, np.arange(t.size)]
         labels = [int(b) if top[i] >= MIN_ACTIVITY else -1 for i, b in enumerate(best)]
@@ -150,11 +163,29 @@ class Recogniser:
             others = np.delete(part, label, axis=0)
             second = others.mean(axis=1).max() if others.size else 0.0
             confidence = 0.0 if win <= 0 else float(max(0.0, min(1.0, (win - second) / win)))
+            # The segment is re-scored with a margin, so a rep that straddles its edge is whole.
+            lo = int(np.searchsorted(t, t[a] - self.window_s / 2))
+            hi = int(np.searchsorted(t, end_s + self.window_s / 2))
             session = ExerciseSession(self.specs[label])
-            for frame in frames[a:b]:
+            for frame in frames[lo:hi]:
                 session.update(frame)
             segments.append(Segment(float(t[a]), end_s, self.specs[label].name, round(confidence, 3), session.result()))
         return segments
+
+
+def specificity(spec: ExerciseSpec) -> float:
+    """A small weight for how much a spec demands before it counts anything: among specs
+    equally at work on the same frames, the one with more conditions met is the better
+    explanation (a forearm plank, with its elbow, knee and trunk conditions, over a back
+    extension that only asks for the chest off the floor)."""
+    conditions = len(getattr(spec.posture, "require", ()))
+    if spec.reps is not None:
+        conditions += 1 + len(spec.reps.require)
+    if spec.hold is not None:
+        conditions += len(spec.hold.require)
+    if spec.sequence is not None:
+        conditions += sum(len(state.require) for state in spec.sequence.states)
+    return 1.0 + SPECIFICITY_WEIGHT * conditions
 
 
 def _busy(state: FrameState) -> float:

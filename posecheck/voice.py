@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from posecheck.core.session import FrameState
     from posecheck.setup_check import SetupStatus
-    from posecheck.specs.schema import ExerciseSpec
+    from posecheck.specs.schema import Dosage, ExerciseSpec
 
 #: How often the background thread of a Speaker looks for something to say.
 TICK_S = 0.05
@@ -295,6 +295,9 @@ class Speaker:
         live = [w for w in self._heap if not w.cancelled]
         for w in sorted(live, reverse=True)[: max(0, len(live) - self.max_waiting)]:
             w.cancelled = True  # the least urgent, newest first
+        if len(self._heap) > 4 * self.max_waiting:  # forget the cancelled ones for good
+            self._heap = [w for w in self._heap if not w.cancelled]
+            heapq.heapify(self._heap)
 
     def waiting(self) -> list[str]:
         """Texts waiting to be said, in the order they would be said (stale ones included)."""
@@ -327,7 +330,11 @@ class Speaker:
                 item = heapq.heappop(self._heap)
                 if item.cancelled or now > item.expires_at:
                     continue
-                self.engine.start(item.text)
+                try:
+                    self.engine.start(item.text)
+                except OSError:  # the program vanished mid-session: stay quiet rather than stop the view
+                    self.engine = None
+                    return None
                 self._talking = True
                 self._last_said[item.text] = now
                 self.spoken.append(Spoken(item.text, item.priority, now))
@@ -341,12 +348,8 @@ class Speaker:
             return not talking and not any(not w.cancelled for w in self._heap)
 
     def _run(self) -> None:
-        while not self._stop.wait(TICK_S):
-            try:
-                self.update()
-            except OSError:  # the program vanished mid-session: stay quiet rather than crash the view
-                self.engine = None
-                return
+        while not self._stop.wait(TICK_S) and self.engine is not None:
+            self.update()
 
     def __enter__(self) -> Speaker:
         if self.background and self.engine is not None:
@@ -408,9 +411,12 @@ def _seconds(x: float) -> str:
     return f"{x:g} seconds" if x != 1 else "1 second"
 
 
-def target_text(spec: ExerciseSpec) -> str:
-    """The dosage in words: '8 to 12 reps', '10 to 20 second hold, each side', or ''."""
-    d = spec.dosage
+def target_text(spec: ExerciseSpec, dosage: Dosage | None = None) -> str:
+    """The target in words: '8 to 12 reps', 'hold 10 to 20 seconds, each side', or ''.
+
+    ``dosage``: a routine's own target instead of the spec's.
+    """
+    d = dosage or spec.dosage
     parts = []
     if d.reps is not None:
         low, high = d.reps
@@ -425,13 +431,15 @@ def target_text(spec: ExerciseSpec) -> str:
     return text
 
 
-def announcement(spec: ExerciseSpec, set_index: int | None = None, sets: int | None = None) -> str:
+def announcement(
+    spec: ExerciseSpec, set_index: int | None = None, sets: int | None = None, dosage: Dosage | None = None
+) -> str:
     """'Bodyweight squat. Set 1 of 3. 8 to 12 reps.'"""
     words = [spec.title.rstrip(".") + "."]
-    total = sets if sets is not None else spec.dosage.sets
+    total = sets if sets is not None else (dosage or spec.dosage).sets
     if set_index is not None:
         words.append(f"Set {set_index} of {total}." if total else f"Set {set_index}.")
-    target = target_text(spec)
+    target = target_text(spec, dosage)
     if target:
         words.append(target[0].upper() + target[1:] + ".")
     return " ".join(words)
@@ -484,14 +492,17 @@ class VoiceCoach:
 
     The live view calls :meth:`update` once per frame with the session's state, the cue
     messages showing on screen and the camera set-up status. A routine runner drives the
-    same object between sets: :meth:`start` (a new exercise or set: resets the counting and
+    same object between sets: :meth:`start` (a new exercise or set, with the routine's own
+    target as a :class:`~posecheck.specs.schema.Dosage`: resets the counting and
     announces), :meth:`rest` (a rest timer: call it with the seconds left) and
-    :meth:`say_done`.
+    :meth:`say_done`. Targets (the "that's the target" and the hold countdown) come from
+    that dosage, or from the spec's.
     """
 
-    def __init__(self, speaker: Speaker, spec: ExerciseSpec):
+    def __init__(self, speaker: Speaker, spec: ExerciseSpec, dosage: Dosage | None = None):
         self.speaker = speaker
         self.spec = spec
+        self.dosage = dosage or spec.dosage
         self._reset()
 
     def _reset(self) -> None:
@@ -509,7 +520,7 @@ class VoiceCoach:
     # -- driven by a routine runner ---------------------------------------------------------
 
     def start(self, spec: ExerciseSpec | None = None, set_index: int | None = None, sets: int | None = None,
-              safety: bool = True) -> None:
+              safety: bool = True, dosage: Dosage | None = None) -> None:
         """Begin an exercise (or the next set): forget the old counts and announce it.
 
         The announcement, the avoid warning and the safety notes go out at safety priority
@@ -517,8 +528,11 @@ class VoiceCoach:
         """
         if spec is not None:
             self.spec = spec
+            self.dosage = spec.dosage
+        if dosage is not None:
+            self.dosage = dosage
         self._reset()
-        self.speaker.say(announcement(self.spec, set_index, sets), Priority.SAFETY)
+        self.speaker.say(announcement(self.spec, set_index, sets, self.dosage), Priority.SAFETY)
         avoid = avoid_text(self.spec)
         if avoid:
             self.speaker.say(avoid, Priority.SAFETY)
@@ -580,7 +594,7 @@ class VoiceCoach:
             self._per_side = dict(state.per_side)
         n = state.per_side[side] if side else state.reps
         text = count_text(n, side)
-        target = self.spec.dosage.reps
+        target = self.dosage.reps
         if target is not None and n == target[0]:
             text += ". That's the target" + (" for this side." if side else ".")
         last = state.last_rep
@@ -600,7 +614,7 @@ class VoiceCoach:
         self._in_position = state.in_position
         if not state.in_position:
             return
-        target = self.spec.dosage.hold_s
+        target = self.dosage.hold_s
         held = state.hold_s
         if target is not None:
             low = target[0]

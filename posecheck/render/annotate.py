@@ -87,7 +87,7 @@ class Annotator:
         colour = {"fail": FAIL, "ok": OK, "idle": IDLE}
         xy = pose.image_xy
         seen = pose.visibility >= self.min_visibility
-        thick = max(1, int(round(2 * scale)))
+        thick = max(1, round(2 * scale))
         for a, b in _EDGES:
             if not (seen[a] and seen[b]):
                 continue
@@ -98,10 +98,10 @@ class Annotator:
             if i <= 10 and i != 0:
                 continue  # face points clutter the view; the nose marks the head
             c = colour[status[i]] if i in status else (IDLE if seen[i] else DIM)
-            cv2.circle(out, _pt(xy[i]), int(round(3 * scale)), c, -1, cv2.LINE_AA)
+            cv2.circle(out, _pt(xy[i]), round(3 * scale), c, -1, cv2.LINE_AA)
             if status.get(i) == "fail" and seen[i]:  # a ring as well as the colour
-                cv2.circle(out, _pt(xy[i]), int(round(9 * scale)), FAIL, max(2, int(round(2 * scale))), cv2.LINE_AA)
+                cv2.circle(out, _pt(xy[i]), round(9 * scale), FAIL, max(2, round(2 * scale)), cv2.LINE_AA)
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
-    return (int(round(float(p[0]))), int(round(float(p[1]))))
+    return (round(float(p[0])), round(float(p[1])))

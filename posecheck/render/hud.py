@@ -29,7 +29,7 @@ from posecheck.core.reps import PEAK
 from posecheck.core.session import FrameState
 from posecheck.render.messages import REP_MESSAGE_S
 from posecheck.setup_check import SetupStatus
-from posecheck.specs.schema import ExerciseSpec
+from posecheck.specs.schema import Dosage, ExerciseSpec
 
 # Okabe–Ito colours, BGR
 GOOD = (115, 158, 0)  # bluish green
@@ -100,9 +100,8 @@ class CueFeed:
         now: list[str] = []
         for cid in sorted(failing, key=lambda c: (self._since[c], c)):
             cue = self.spec.cue(cid)
-            if cue.kind == "frame":
-                now.append(cue.message)
-            elif not turned_back and state.t - self._since[cid] >= self.peak_fault_s:
+            settled = not turned_back and state.t - self._since[cid] >= self.peak_fault_s
+            if cue.kind == "frame" or settled:
                 now.append(cue.message)
         last = state.last_rep
         if last is not None and last.failed and state.t - last.counted_s <= REP_MESSAGE_S:
@@ -114,7 +113,8 @@ class CueFeed:
 class HudInfo:
     """What the caller adds to the session state: set-up status, set number, key hint, banner.
 
-    A routine runner fills ``set_index``/``sets`` and ``banner`` ("Rest 20 s, next: bird dog").
+    A routine runner fills ``set_index``/``sets``, ``dosage`` (its own target for this
+    set, in place of the spec's) and ``banner`` ("Rest 20 s, next: bird dog").
     """
 
     setup: SetupStatus | None = None
@@ -122,6 +122,7 @@ class HudInfo:
     sets: int | None = None
     key_hint: str | None = None
     banner: str | None = None
+    dosage: Dosage | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def hud_content(
 ) -> HudContent:
     """What to show for ``state``; ``faults`` are the form messages (see :class:`CueFeed`)."""
     info = info or HudInfo()
-    dosage = spec.dosage
+    dosage = info.dosage or spec.dosage
     each = " each side" if dosage.per_side else ""
     progress: float | None = None
     target_met = False
@@ -304,45 +305,45 @@ class Hud:
 
     # the top panel: big number, target, title, status, progress, key hint
     def _top(self, img: np.ndarray, c: HudContent, u: float) -> int:
-        h, w = img.shape[:2]
+        w = img.shape[1]
         pad = int(10 * u)
         panel_h = int(112 * u)
         _shade(img, 0, 0, w, panel_h)
-        big_scale, big_th = 3.0 * u, max(2, int(round(5 * u)))
+        big_scale, big_th = 3.0 * u, max(2, round(5 * u))
         (bw, bh), _ = cv2.getTextSize(c.big, FONT, big_scale, big_th)
         base = pad + bh
         _text(img, c.big, pad, base, big_scale, WHITE, big_th)
         x = pad + bw + int(8 * u)
-        small, small_th = 0.62 * u, max(1, int(round(1.4 * u)))
+        small, small_th = 0.62 * u, max(1, round(1.4 * u))
         _text(img, c.unit, x, base - int(34 * u), small, MUTED, small_th)
         if c.target:
-            _text(img, c.target, x, base, 0.8 * u, WHITE, max(1, int(round(2 * u))))
-            x_after = x + max(text_width(c.target, 0.8 * u, max(1, int(round(2 * u)))), text_width(c.unit, small, small_th))
+            _text(img, c.target, x, base, 0.8 * u, WHITE, max(1, round(2 * u)))
+            x_after = x + max(text_width(c.target, 0.8 * u, max(1, round(2 * u))), text_width(c.unit, small, small_th))
         else:
             x_after = x + text_width(c.unit, small, small_th)
 
         # status chip, top right: icon and word
-        chip_scale, chip_th = 0.72 * u, max(1, int(round(2 * u)))
+        chip_scale, chip_th = 0.72 * u, max(1, round(2 * u))
         chip_w = text_width(c.status, chip_scale, chip_th)
         r = int(13 * u)
         cx_icon = w - pad - chip_w - int(10 * u) - r
         cy = pad + r + int(2 * u)
-        _ICONS[c.status_kind](img, cx_icon, cy, r, max(2, int(round(2.5 * u))))
+        _ICONS[c.status_kind](img, cx_icon, cy, r, max(2, round(2.5 * u)))
         _text(img, c.status, w - pad - chip_w, cy + int(9 * u), chip_scale, _STATUS_COLOUR[c.status_kind], chip_th)
 
         # title, set, sides: between the number and the chip, wrapped
         col_x = x_after + int(22 * u)
         col_w = max(int(80 * u), w - pad - col_x)
         line_y = pad + r * 2 + int(26 * u)
-        title_scale, title_th = 0.72 * u, max(1, int(round(1.6 * u)))
+        title_scale, title_th = 0.72 * u, max(1, round(1.6 * u))
         info_lines = wrap_text(c.title, col_w, title_scale, title_th)
         extra = [t for t in (c.set_text, c.sides) if t]
         for line in info_lines + extra:
             _text(img, line, col_x, line_y, title_scale, WHITE if line in info_lines else MUTED, title_th)
             line_y += int(24 * u)
         if c.key_hint:
-            kw = text_width(c.key_hint, 0.5 * u, max(1, int(round(u))))
-            _text(img, c.key_hint, w - pad - kw, panel_h - int(22 * u), 0.5 * u, MUTED, max(1, int(round(u))))
+            kw = text_width(c.key_hint, 0.5 * u, max(1, round(u)))
+            _text(img, c.key_hint, w - pad - kw, panel_h - int(22 * u), 0.5 * u, MUTED, max(1, round(u)))
 
         # progress toward the target, full width along the bottom of the panel
         y0, y1 = panel_h - int(14 * u), panel_h - int(4 * u)
@@ -351,14 +352,14 @@ class Hud:
             fill = pad + int((w - 2 * pad) * max(0.0, min(1.0, c.progress)))
             cv2.rectangle(img, (pad, y0), (fill, y1), GOOD, -1)
             if c.target_met:
-                _good_icon(img, w - pad - int(7 * u), (y0 + y1) // 2, int(9 * u), max(2, int(round(2 * u))))
+                _good_icon(img, w - pad - int(7 * u), (y0 + y1) // 2, int(9 * u), max(2, round(2 * u)))
         return max(panel_h, line_y - int(14 * u))
 
     def _strip(self, img: np.ndarray, text: str, y: int, u: float, bg, fg) -> int:
         """A full-width coloured strip of wrapped text under ``y``; returns its bottom."""
-        h, w = img.shape[:2]
+        w = img.shape[1]
         pad = int(10 * u)
-        scale, th = 0.55 * u, max(1, int(round(1.3 * u)))
+        scale, th = 0.55 * u, max(1, round(1.3 * u))
         lines = wrap_text(text, w - 2 * pad, scale, th)
         line_h = int(22 * u)
         bottom = y + pad // 2 + line_h * len(lines) + pad // 2
@@ -373,7 +374,7 @@ class Hud:
         pad = int(10 * u)
         r = int(14 * u)
         text_x = pad + 2 * r + int(10 * u)
-        scale, th = 0.9 * u, max(1, int(round(2 * u)))
+        scale, th = 0.9 * u, max(1, round(2 * u))
         while True:
             line_h = int(38 * scale / 0.9)
             wrapped = [wrap_text(m, w - text_x - pad, scale, th) for m in faults]
@@ -386,7 +387,7 @@ class Hud:
         cv2.rectangle(img, (0, top), (w, top + max(3, int(4 * u))), FAULT, -1)
         y = top + pad
         for lines in wrapped:
-            _fault_icon(img, pad + r, y + line_h // 2, r, max(2, int(round(2 * u))))
+            _fault_icon(img, pad + r, y + line_h // 2, r, max(2, round(2 * u)))
             for line in lines:
                 _text(img, line, text_x, y + line_h - int(10 * scale / 0.9), scale, WHITE, th)
                 y += line_h
@@ -395,10 +396,10 @@ class Hud:
 
     def _setup(self, img: np.ndarray, message: str, top: int, bottom: int, u: float) -> None:
         """Set-up guidance in the middle of the picture, large."""
-        h, w = img.shape[:2]
+        w = img.shape[1]
         pad = int(14 * u)
         r = int(16 * u)
-        scale, th = 1.0 * u, max(1, int(round(2 * u)))
+        scale, th = 1.0 * u, max(1, round(2 * u))
         box_w = int(w * 0.86)
         text_x0 = (w - box_w) // 2 + pad + 2 * r + int(12 * u)
         lines = wrap_text(message, (w + box_w) // 2 - pad - text_x0, scale, th)
@@ -409,8 +410,8 @@ class Hud:
         x0 = (w - box_w) // 2
         _shade(img, x0, y0, x0 + box_w, y0 + box_h, alpha=0.85)
         cv2.rectangle(img, (x0, y0), (x0 + box_w, y0 + box_h), INFO, max(2, int(3 * u)))
-        _info_icon(img, x0 + pad + r, y0 + pad + r, r, max(2, int(round(2.5 * u))))
-        _text(img, "CAMERA SET-UP", text_x0, y0 + pad + int(20 * u), 0.6 * u, INFO, max(1, int(round(1.5 * u))))
+        _info_icon(img, x0 + pad + r, y0 + pad + r, r, max(2, round(2.5 * u)))
+        _text(img, "CAMERA SET-UP", text_x0, y0 + pad + int(20 * u), 0.6 * u, INFO, max(1, round(1.5 * u)))
         y = y0 + pad + label_h
         for line in lines:
             _text(img, line, text_x0, y + line_h - int(10 * u), scale, WHITE, th)

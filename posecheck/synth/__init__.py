@@ -14,7 +14,8 @@ faults are exact. Typical use::
 
 A routine (several exercises with transitions, one subject, room and camera) is a
 :class:`RoutineRequest`; ``write_clip``, ``plan_clip``, ``render_frames`` and
-``clip.truth_pose_frames`` take it (or its plan) like a clip's request, and its labels entry lists the exercises in ``segments``::
+``clip.truth_pose_frames`` take it (or its plan) like a clip's request, and its labels
+entry lists the exercises in ``segments``::
 
     from posecheck.synth import RoutineRequest, write_clip
     entry = write_clip(RoutineRequest("glute_bridge:reps=3,forearm_plank:hold=8,squat:reps=3"), "routine.mp4")

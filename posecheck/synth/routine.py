@@ -24,14 +24,17 @@ same camera, with the subject turned by 90 deg). Every segment's floor area is c
 the same spot of the room.
 
 Transitions: the body moves from the last pose of one segment to the first pose of the next
-through intermediate postures of a small posture graph (standing, kneeling, seated, on
-all fours, prone, supine, lying on either side: standing to supine sits down first,
-standing to a plank kneels and goes on all fours, supine to prone rolls over a side).
-Between two postures the joint angles and the root position are interpolated linearly and
-the root orientation by the shortest rotation, with cosine easing; every frame the body is
-then raised or lowered so its lowest surface point is where the two postures' own floor
-placements put it (on the floor), so transitions are continuous and stay on the floor. They
-are not meant to look like a real person getting up or down, only to be trackable.
+through intermediate postures of a small posture graph (standing, crouching, kneeling,
+seated, on all fours, prone, supine, lying on either side: standing to supine sits down
+first, standing to a plank kneels and goes on all fours, supine to prone rolls over a side
+or, when the head must end where the feet were, sits up, crouches and goes on all fours).
+Between two postures the joint angles (hips, knees and spine folding early and unfolding
+late) and the root position are interpolated and the root orientation turned along the
+shortest rotation, with cosine easing; each move gets a share of the transition's time in
+proportion to how far it moves the body. Every frame the body is then raised or lowered so
+its lowest surface point is where the two postures' own floor placements put it (on the
+floor), so transitions are continuous and stay on the floor. They are not meant to look
+like a real person getting up or down, only to be trackable.
 
 :func:`plan_routine` returns a :class:`RoutinePlan`, which :func:`~posecheck.synth.clip.render_frames`,
 :func:`~posecheck.synth.clip.truth_pose_frames` and :func:`~posecheck.synth.clip.write_clip`
@@ -177,7 +180,7 @@ class RoutineRequest:
             raise ValueError(f"a routine has at most {MAX_SEGMENTS} segments, got {len(segs)}")
         out = []
         for i, seg in enumerate(segs):
-            name = seg.exercise if isinstance(seg, Segment) else (seg.get("exercise") if isinstance(seg, dict) else None)
+            name = seg.exercise if isinstance(seg, Segment) else seg.get("exercise") if isinstance(seg, dict) else None
             try:
                 if isinstance(seg, str):
                     (seg,) = parse_routine(seg, first=i + 1)
@@ -399,24 +402,25 @@ def _yaw_to(d: np.ndarray, target=_CAMERA_DIR) -> np.ndarray:
 
 #: The posture graph transitions walk: which postures a body moves between directly.
 POSTURE_GRAPH: dict[str, tuple[str, ...]] = {
-    "standing": ("kneeling", "seated"),
-    "kneeling": ("standing", "quadruped", "seated"),
-    "seated": ("supine", "kneeling", "standing", "side_left", "side_right"),
-    "quadruped": ("prone", "kneeling"),
+    "standing": ("kneeling", "crouching", "seated"),
+    "crouching": ("standing", "seated", "quadruped", "kneeling"),
+    "kneeling": ("standing", "quadruped", "crouching"),
+    "seated": ("supine", "crouching", "standing", "side_left", "side_right"),
+    "quadruped": ("prone", "kneeling", "crouching"),
     "prone": ("quadruped", "side_left", "side_right"),
     "supine": ("seated", "side_left", "side_right"),
     "side_left": ("supine", "prone", "seated"),
     "side_right": ("supine", "prone", "seated"),
 }
 #: Postures in which the body may turn about the vertical (in this order of preference).
-TURNABLE = ("standing", "seated", "kneeling")
+TURNABLE = ("standing", "seated", "kneeling", "crouching", "quadruped")
 #: A heading mismatch up to this many degrees is spread over a transition instead of a turn.
 SMALL_TURN_DEG = 20.0
 #: Cost (degrees-like) of each intermediate posture and factor on a turn made lying down.
 _VIA_COST, _LYING_TURN_FACTOR = 20.0, 3.0
 
 #: Heading change (deg, about +y) of the natural move from one posture to the next, in the
-#: postures' own conventions (keyframed BASES: standing, kneeling and seated face +z, supine
+#: postures' own conventions (keyframed BASES: standing, crouching, kneeling and seated face +z, supine
 #: lies with the head toward -z, prone and on all fours with the head toward +z, on a side
 #: with the head toward +x (left side) or -x (right side) and the chest toward +z). Rolling
 #: from the back onto a side and on to the front keeps the head where it was, which in these
@@ -466,12 +470,21 @@ _SEATED_TUCKED = {f"{side}_{name}": value for side in ("left", "right")
                                       ("shoulder_flex", 45.0), ("elbow_flex", 30.0))}
 
 
+#: A deep crouch on flat feet, trunk leaning forward, arms forward: between sitting on the
+#: floor and kneeling or going on all fours (the body does not stand up in between).
+_CROUCHING = {"spine_flex": 25.0, **{f"{side}_{name}": value for side in ("left", "right")
+              for name, value in (("hip_flex", 115.0), ("knee_flex", 130.0), ("ankle_dorsi", 18.0),
+                                  ("shoulder_flex", 60.0), ("elbow_flex", 20.0))}}
+
+
 def _posture_pose(body: Body, name: str) -> Pose:
     """The named posture (pelvis at the origin, heading 0)."""
-    base = "side_lying" if name.startswith("side_") else name
+    base = {"side_left": "side_lying", "side_right": "side_lying", "crouching": "standing"}.get(name, name)
     frame, angles = BASES[base].posture(body)
     if name == "seated":
         angles = dict(_SEATED_TUCKED)
+    elif name == "crouching":
+        angles = dict(_CROUCHING)
     pose = Pose(np.zeros(3), frame, angles)
     return mirror_pose(pose) if name == "side_right" else pose
 
@@ -496,7 +509,7 @@ def posture_paths(start: str, goal: str, max_nodes: int = 6) -> list[list[str]]:
         if len(path) >= max_nodes:
             return
         for nxt in POSTURE_GRAPH[path[-1]]:
-            if nxt not in path or (nxt == goal and len(path) > 2):
+            if nxt not in path or (nxt == goal and len(path) >= 2):
                 walk(path + [nxt])
 
     walk([start])
@@ -588,12 +601,12 @@ class Transition:
     The route is the cheapest walk through :data:`POSTURE_GRAPH` (up to four intermediate
     postures): each move keeps the body's heading as the postures' conventions say
     (:data:`_EDGE_TURN`); what heading is left over at the end is spread over the route when
-    small, else made up by a turn in place in the first standing, seated or kneeling posture
-    of the route (the start or end pose itself when that is one). The cost adds up the
-    pelvis rotations, a constant per intermediate posture and a penalty for turning while
-    lying, so supine to prone on the same side of the camera sits up, kneels and goes on all
-    fours (the head must end where the feet were), while supine to prone facing the other
-    way rolls over.
+    small, else made up by a turn in place in the route's posture that best allows one
+    (:data:`TURNABLE`; the start or end pose itself when it is that posture). The cost adds
+    up the pelvis rotations, a constant per intermediate posture and a penalty for turning
+    while lying, so supine to prone on the same side of the camera sits up, crouches and goes
+    on all fours (the head must end where the feet were), while supine to prone facing the
+    other way rolls over.
     """
 
     def __init__(self, body: Body, start: Pose, end: Pose, start_low: float, end_low: float):
@@ -643,7 +656,10 @@ class Transition:
         n = len(route.path)
         out: list[tuple[int, np.ndarray]] = []
         for k, name in enumerate(route.path):
-            rot = start.root_rot if k == 0 else end.root_rot if k == n - 1 else rot_y(route.headings[k]) @ frames[name].root_rot
+            if 0 < k < n - 1:
+                rot = rot_y(route.headings[k]) @ frames[name].root_rot
+            else:
+                rot = start.root_rot if k == 0 else end.root_rot
             if route.turn_at == k == n - 1:  # turn in the end pose: arrive unturned
                 out.append((k, rot_y(-route.turn) @ rot))
             out.append((k, rot))

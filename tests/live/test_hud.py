@@ -19,10 +19,11 @@ from tests.helpers import pose_frame, standing_joints
 
 
 def state(t: float = 0.0, **kw) -> FrameState:
-    base = dict(
-        t=t, detected=True, in_posture=True, side="left", phase="rest", reps=0, per_side={}, hold_s=0.0,
-        hold_per_side={}, in_position=False, progress=math.nan, metrics={}, cues={}, last_rep=None,
-    )
+    base = {
+        "t": t, "detected": True, "in_posture": True, "side": "left", "phase": "rest", "reps": 0, "per_side": {},
+        "hold_s": 0.0, "hold_per_side": {}, "in_position": False, "progress": math.nan, "metrics": {}, "cues": {},
+        "last_rep": None,
+    }
     base.update(kw)
     return FrameState(**base)
 
@@ -214,3 +215,11 @@ def test_text_is_not_mirrored_in_the_output():
     Hud().draw(reference, hud_content(spec, state(reps=7)))
     np.testing.assert_array_equal(out[:110, :200], reference[:110, :200])  # the count, unflipped
     assert cv2.countNonZero(cv2.cvtColor(out[:110, :200], cv2.COLOR_BGR2GRAY)) > 0
+
+
+def test_a_routine_target_replaces_the_specs():
+    from posecheck.specs.schema import Dosage
+
+    c = hud_content(load_spec("squat"), state(reps=4), info=HudInfo(set_index=1, sets=2, dosage=Dosage(reps=(5, 5))))
+    assert (c.target, c.set_text) == ("/ 5", "Set 1 of 2")
+    assert c.progress == pytest.approx(0.8)

@@ -44,7 +44,7 @@ def run(check: SetupCheck, frames) -> list:
 
 
 def times(seconds: float, start: float = 0.0) -> list[float]:
-    return [start + k / FPS for k in range(int(round(seconds * FPS)))]
+    return [start + k / FPS for k in range(round(seconds * FPS))]
 
 
 def test_the_builders_give_the_views_they_claim():

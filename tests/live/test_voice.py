@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import math
 import wave
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
-import posecheck.voice as voice
+from posecheck import voice
 from posecheck.core.session import FrameState, RepVerdict
 from posecheck.setup_check import SetupProblem, SetupStatus
 from posecheck.specs.loader import load_spec
@@ -25,16 +24,17 @@ def speaker(s_per_word: float = 0.4, **kwargs) -> tuple[Speaker, FakeEngine, Fak
 
 
 def run_for(sp: Speaker, clock: FakeClock, seconds: float, step: float = 0.05) -> None:
-    for _ in range(int(round(seconds / step))):
+    for _ in range(round(seconds / step)):
         sp.update()
         clock.advance(step)
 
 
 def state(t: float = 0.0, **kw) -> FrameState:
-    base = dict(
-        t=t, detected=True, in_posture=True, side="left", phase="rest", reps=0, per_side={}, hold_s=0.0,
-        hold_per_side={}, in_position=False, progress=math.nan, metrics={}, cues={}, last_rep=None,
-    )
+    base = {
+        "t": t, "detected": True, "in_posture": True, "side": "left", "phase": "rest", "reps": 0, "per_side": {},
+        "hold_s": 0.0, "hold_per_side": {}, "in_position": False, "progress": math.nan, "metrics": {}, "cues": {},
+        "last_rep": None,
+    }
     base.update(kw)
     return FrameState(**base)
 
@@ -127,7 +127,7 @@ def test_a_lasting_fault_is_not_repeated_every_frame():
 
 
 def test_the_queue_is_bounded_and_sheds_the_least_urgent():
-    sp, engine, clock = speaker(max_waiting=3)
+    sp, _, _ = speaker(max_waiting=3)
     sp.say("safety", Priority.SAFETY)
     sp.say("cue one", Priority.CUE)
     sp.say("cue two", Priority.CUE)
@@ -278,7 +278,7 @@ def test_alternating_sides_are_counted_per_side():
 def test_hold_countdown_to_the_target():
     sp, engine, clock = speaker(s_per_word=0.1)
     coach = VoiceCoach(sp, load_spec("forearm_plank"))  # target 10-20 s
-    for k in range(0, 240):
+    for k in range(240):
         t = k * 0.05
         coach.update(state(t, in_position=t >= 0.5, hold_s=max(0.0, t - 0.5)))
         sp.update()
@@ -308,7 +308,7 @@ def test_form_cues_are_spoken_but_not_the_last_rep_repeats():
 def test_rest_timer_for_a_routine_runner():
     sp, engine, clock = speaker(s_per_word=0.05)
     coach = VoiceCoach(sp, load_spec("squat"))
-    for k in range(0, 31 * 10):
+    for k in range(31 * 10):
         coach.rest(30 - k * 0.1, next_up="bird dog")
         sp.update()
         clock.advance(0.1)
@@ -345,3 +345,54 @@ def test_espeak_renders_speech_of_a_plausible_length(tmp_path, text):
 def test_espeak_engine_command_line(monkeypatch):
     args = voice.espeak_args("/usr/bin/espeak-ng", 150, "en-gb")
     assert args == ["/usr/bin/espeak-ng", "-s", "150", "-v", "en-gb"]
+
+
+def test_a_routine_sets_its_own_target():
+    from posecheck.specs.schema import Dosage
+
+    sp, engine, clock = speaker(s_per_word=0.05)
+    coach = VoiceCoach(sp, load_spec("squat"))
+    coach.start(set_index=2, sets=2, safety=False, dosage=Dosage(reps=(5, 5)))
+    for n in range(1, 6):
+        coach.update(state(n, reps=n))
+        run_for(sp, clock, 1.5)
+    assert engine.texts[0] == "Bodyweight squat. Set 2 of 2. 5 reps."
+    assert engine.texts[-1] == "five. That's the target."
+
+
+def test_an_engine_that_fails_leaves_the_session_running_silently():
+    class Broken:
+        def start(self, text):
+            raise FileNotFoundError("espeak-ng vanished")
+
+        def busy(self):
+            return False
+
+        def close(self):
+            pass
+
+    sp = Speaker(Broken())
+    sp.say("three", Priority.COUNT)
+    assert sp.update() is None and not sp.enabled
+    assert sp.say("four", Priority.COUNT) is False
+
+
+def test_the_espeak_engine_runs_one_process_per_utterance(tmp_path):
+    """A stand-in program with espeak-ng's command line: reads the text, 'speaks' for a moment."""
+    import time
+
+    heard = tmp_path / "heard.txt"
+    program = tmp_path / "fake-espeak"
+    program.write_text(f"#!/bin/sh\ncat >> {heard}\necho >> {heard}\nsleep 0.3\n")
+    program.chmod(0o755)
+    engine = voice.EspeakEngine(str(program))
+    engine.start("three")
+    assert engine.busy()
+    deadline = time.monotonic() + 5
+    while engine.busy() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not engine.busy()
+    engine.start("Stop if it hurts")
+    engine.close()  # stops it at once
+    assert not engine.busy()
+    assert heard.read_text().splitlines()[0] == "three"

@@ -53,7 +53,7 @@ def display():
 
 
 def screenshot(env: dict) -> np.ndarray | None:
-    done = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20)
+    done = subprocess.run(["import", "-window", "root", "png:-"], check=False, env=env, capture_output=True, timeout=20)
     if done.returncode != 0 or not done.stdout:
         return None
     img = cv2.imdecode(np.frombuffer(done.stdout, np.uint8), cv2.IMREAD_COLOR)

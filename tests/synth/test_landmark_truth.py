@@ -273,12 +273,15 @@ def test_bird_dog_leg_in_the_side_view(m):
 
 def test_every_sample_shows_its_faults_exactly_where_the_labels_say():
     """At each rep peak / inside each hold fault window the truth metric equals the commanded
-    magnitude; clean reps and the clean part of holds are clean."""
+    magnitude; clean reps and the clean part of holds are clean. (The exact solvers' samples:
+    keyframed motions are checked joint by joint in test_keyframed.py.)"""
     metric = {"glute_bridge": ("hip_line_deg", {"hips_too_low": -1, "lumbar_arch": 1}),
               "forearm_plank": ("hip_line_deg", {"hips_sagging": -1, "hips_piked": 1}),
               "side_plank": ("hip_line_deg", {"hips_too_low": -1, "hips_too_high": 1}),
               "bird_dog": ("leg_elevation_deg", {"leg_too_high": 1})}
     for sample in SAMPLES:
+        if sample.exercise not in metric and sample.exercise != "squat":
+            continue
         plan = plan_clip(sample.request())
         e = plan.labels
         faults = {f.name: f.magnitude_deg for f in sample.request().faults}

@@ -20,8 +20,9 @@ from posecheck.core.session import ExerciseSession
 from posecheck.specs.loader import load_spec
 from posecheck.synth import RoutineRequest, Segment, parse_routine, plan_clip, render_frames, write_clip
 from posecheck.synth.clip import truth_pose_frames
-from posecheck.synth.motion_file import motion_files
+from posecheck.synth.motion_file import load_motion, motion_files
 from posecheck.synth.routine import (
+    MAX_SEGMENTS,
     POSTURE_GRAPH,
     RoutinePlan,
     posture_class,
@@ -91,8 +92,10 @@ def test_a_request_round_trips_through_its_labels_record():
 
 
 @pytest.mark.parametrize("text,message", [
-    ("glute_brige:reps=3", "routine segment 1 (glute_brige): unknown exercise 'glute_brige' (did you mean 'glute_bridge'?)"),
-    ("squat:reps=2,forearm_plank:reps=8", "routine segment 2 (forearm_plank): forearm_plank is a hold; give hold=SECONDS"),
+    ("glute_brige:reps=3",
+     "routine segment 1 (glute_brige): unknown exercise 'glute_brige' (did you mean 'glute_bridge'?)"),
+    ("squat:reps=2,forearm_plank:reps=8",
+     "routine segment 2 (forearm_plank): forearm_plank is a hold; give hold=SECONDS"),
     ("squat:hold=8", "routine segment 1 (squat): squat is a rep exercise; give reps=N, not hold"),
     ("squat:rep=3", "routine segment 1 (squat): unknown option 'rep' (did you mean 'reps'?)"),
     ("squat:reps=three", "reps='three' is not a whole number"),
@@ -142,7 +145,8 @@ def test_segment_times_are_exact_and_tile_the_clip(text):
 
 
 def test_a_segment_is_the_single_clip_shifted_to_its_start():
-    text = "glute_bridge:reps=3:fault=hips_too_low:15@reps=2,forearm_plank:hold=6:fault=hips_sagging:12@t=2-4,bird_dog:reps=2"
+    text = ("glute_bridge:reps=3:fault=hips_too_low:15@reps=2,forearm_plank:hold=6:fault=hips_sagging:12@t=2-4,"
+            "bird_dog:reps=2")
     plan = planned(text, 12.0)
     for seg, entry in zip(plan.segments, plan.labels["segments"]):
         single = plan_clip(plan.request.clip_request(seg.index))
@@ -215,8 +219,8 @@ def test_routes_through_the_posture_graph():
     plan = planned(FOUR_POSTURES)
     assert [t.path for t in plan.transitions] == [
         # supine to prone with the left side to the camera both times: the head ends where the
-        # feet were, so sit up, kneel, go on all fours and down (no spinning on the floor)
-        ["supine", "seated", "kneeling", "quadruped", "prone"],
+        # feet were, so sit up, crouch, go on all fours and down (no spinning on the floor)
+        ["supine", "seated", "crouching", "quadruped", "prone"],
         ["prone", "quadruped"],
         ["quadruped", "kneeling", "standing"],
     ]
@@ -231,6 +235,22 @@ def test_routes_through_the_posture_graph():
             assert (a in POSTURE_GRAPH[b]) == (b in POSTURE_GRAPH[a])
 
 
+def test_every_exercise_with_a_motion_file_can_be_in_a_routine():
+    """New motion files join routines without code: each exercise's rest pose falls in a
+    posture of the graph and the transitions to and from it stay continuous and on the floor."""
+    names = sorted(motion_files())
+    texts = [f"{n}:hold=1" if load_motion(n).spec.mode == "hold" else f"{n}:reps=1" for n in names]
+    for i in range(0, len(texts), MAX_SEGMENTS):
+        plan = plan_clip(RoutineRequest(",".join(texts[i:i + MAX_SEGMENTS]), fps=4.0))
+        assert [s["exercise"] for s in plan.labels["segments"]] == names[i:i + MAX_SEGMENTS]
+        for (a, b), tr in zip(plan.timeline.transitions, plan.transitions):
+            assert tr.path[0] in POSTURE_GRAPH and tr.path[-1] in POSTURE_GRAPH
+            lows = [k.low for k in tr.keys]
+            for k in np.flatnonzero((plan.times >= a) & (plan.times < b)):
+                low = body_surface(plan.body, forward(plan.body, plan.poses[k])).extremes()[:, 1].min()
+                assert min(lows) - 1e-6 <= low <= max(lows) + 1e-6
+
+
 def test_each_segment_faces_the_camera_as_its_view_says():
     plan = planned(TURNS)
     cam = plan.camera.position
@@ -243,7 +263,8 @@ def test_each_segment_faces_the_camera_as_its_view_says():
         want = math.cos(az) * np.asarray(ex.lateral) + math.sin(az) * np.asarray(ex.heading)
         assert np.dot(seg.turn @ want, to_cam) > 0.99
     squat_front = plan.poses[int(np.flatnonzero(plan.frame_segment == 3)[0])]
-    assert np.dot(squat_front.root_rot[:, 2], (cam - squat_front.root_pos) / np.linalg.norm(cam - squat_front.root_pos)) > 0.9
+    to_cam = (cam - squat_front.root_pos) / np.linalg.norm(cam - squat_front.root_pos)
+    assert np.dot(squat_front.root_rot[:, 2], to_cam) > 0.9  # the chest faces the camera
     assert posture_class(plan.body, squat_front) == "standing"
 
 
