@@ -30,7 +30,7 @@ WINDOW_S = 4.0
 #: A frame needs at least this much windowed activity to belong to any exercise.
 MIN_ACTIVITY = 0.25
 #: Shorter runs of one label are merged into the neighbouring segment.
-MIN_SEGMENT_S = 3.0
+MIN_SEGMENT_S = 4.0
 #: Activity of a frame the spec counts but whose form its own cues reject.
 FAULTY = 0.4
 #: Weight of each condition a spec demands (see :func:`specificity`): breaks ties, no more.
@@ -77,6 +77,32 @@ def _window_mean(x: np.ndarray, t: np.ndarray, window_s: float) -> np.ndarray:
     return (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
 
 
+def _sharpen(labels: list[int], raw: list[np.ndarray], t: np.ndarray, window_s: float) -> list[int]:
+    """Move each boundary between two exercises to the middle of the gap between the last
+    frame the first one was at work and the first frame the second one was: the sliding
+    window finds the segments, the raw activity says where they end."""
+    labels = list(labels)
+    for i in range(1, len(labels)):
+        a, b = labels[i - 1], labels[i]
+        if a == b or a < 0 or b < 0:
+            continue
+        lo = int(np.searchsorted(t, t[i] - window_s))
+        hi = int(np.searchsorted(t, t[i] + window_s))
+        last_a = [k for k in range(lo, hi) if raw[a][k] > 0]
+        first_b = [k for k in range(lo, hi) if raw[b][k] > 0]
+        if not last_a or not first_b:
+            continue
+        end_a = max(k for k in last_a if k < (min(first_b) if min(first_b) > min(last_a) else hi))
+        start_b = min(k for k in first_b if k > end_a) if any(k > end_a for k in first_b) else None
+        if start_b is None:
+            continue
+        middle = (end_a + start_b + 1) // 2
+        for k in range(lo, hi):
+            if labels[k] in (a, b):
+                labels[k] = a if k < middle else b
+    return labels
+
+
 def _merge_short(labels: list[int], t: np.ndarray, min_s: float) -> list[int]:
     """Give runs shorter than ``min_s`` the label of the longer neighbour (repeat until stable)."""
     labels = list(labels)
@@ -94,8 +120,16 @@ def _merge_short(labels: list[int], t: np.ndarray, min_s: float) -> list[int]:
         k = runs.index((a, b))
         left = runs[k - 1] if k > 0 else None
         right = runs[k + 1] if k + 1 < len(runs) else None
+        if labels[a] < 0 and left is not None and right is not None:
+            # an idle gap between two exercises (getting from one to the next): split it
+            middle = (a + b) // 2
+            labels[a:middle] = [labels[left[0]]] * (middle - a)
+            labels[middle:b] = [labels[right[0]]] * (b - middle)
+            continue
+
         def length(r):
             return -1.0 if r is None else t[r[1] - 1] - t[r[0]]
+
         pick = left if length(left) >= length(right) else right
         labels[a:b] = [labels[pick[0]]] * (b - a)
     return labels
@@ -145,6 +179,7 @@ class Recogniser:
         top = acts[best, np.arange(t.size)]
         labels = [int(b) if top[i] >= MIN_ACTIVITY else -1 for i, b in enumerate(best)]
         labels = _merge_short(labels, t, self.min_segment_s)
+        labels = _sharpen(labels, [activity(r) for r in results], t, self.window_s)
 
         segments = []
         dur = timeline.frame_durations(t)

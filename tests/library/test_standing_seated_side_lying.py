@@ -65,12 +65,24 @@ def planned(name: str):
     return truth_pose_frames(plan), label, plan
 
 
-def test_every_exercise_of_the_family_has_a_clean_and_a_faulty_sample_in_two_views():
+def test_every_exercise_has_a_clean_sample_and_every_fault_a_clip():
+    """Each cue fault of a motion is in a curated sample, or, where the pose model cannot read
+    it on the synthetic clips (the sample would fail the real-model batch), in TRUTH_ONLY."""
+    from posecheck.synth.motion_file import load_motion
+
     for exercise in FAMILY:
         samples = [s for s in MINE if s.exercise == exercise]
         assert any(not s.faults for s in samples), exercise
-        assert any(s.faults for s in samples), exercise
-        assert len({s.view for s in samples}) >= 2, exercise
+        sampled = {f.split(":")[0] for s in samples for f in s.faults}
+        faults = set(load_motion(exercise).spec.faults)
+        assert faults == sampled | {f for e, f, *_ in TRUTH_ONLY if e == exercise}, exercise
+
+
+def test_each_posture_of_the_family_is_filmed_from_two_views():
+    postures = {}
+    for s in MINE:
+        postures.setdefault(load_spec(s.exercise).posture_name, set()).add(s.view)
+    assert all(len(views) >= 2 for views in postures.values()), postures
 
 
 @pytest.mark.parametrize("sample", MINE, ids=lambda s: s.name)
@@ -105,6 +117,36 @@ def test_holds_are_timed_per_side():
     assert abs(left[1] - label.hold_s) <= label.hold_tolerance_s and right == (0.0, 0.0)
 
 
+#: Faults the pose model does not read on the synthetic clips, checked on exact landmarks:
+#: (exercise, fault, magnitude, view, reps or None for a hold).
+TRUTH_ONLY = [
+    ("hip_hinge", "knees_bent", 40, "side", 1),          # a 115 deg knee reads 137 (real deadlifts: 128-150)
+    ("hip_cars", "pelvis_tilting", 25, "front", 1),      # a 25 deg hitch reads 15
+    ("dns_star", "top_knee_down", 22, "oblique", 1),     # from the front a hovering knee reads as resting
+    ("pigeon_pose", "hips_not_level", 28, "front", None),  # the model misreads the pigeon off the side
+    ("pigeon_pose", "back_leg_bent", 60, "side", None),
+    ("pigeon_pose", "chest_dropping", 50, "side", None),
+    ("shin_box", "hips_not_level", 30, "front", None),   # a level pelvis reads 19-21 deg from the oblique
+    ("shin_box", "back_knee_not_square", 30, "front", None),  # back knees read 55-100 deg
+    ("hip_90_90", "back_knee_not_square", 30, "front", None),
+]
+
+
+@pytest.mark.parametrize(("exercise", "fault", "magnitude", "view", "reps"), TRUTH_ONLY,
+                         ids=lambda v: str(v))
+def test_faults_the_model_cannot_read_are_caught_on_exact_landmarks(exercise, fault, magnitude, view, reps):
+    window = "@reps=1" if reps else "@t=2.5-5"
+    req = SynthRequest(exercise, reps=2, hold_s=5.0, faults=(f"{fault}:{magnitude}{window}",), view=view,
+                       fps=FPS)
+    plan = plan_clip(req)
+    result = session(truth_pose_frames(plan), exercise)
+    (labelled,) = plan.labels["faults"]
+    windows = result.cues[fault].windows_s
+    assert any(a <= labelled["to_s"] + 1.0 and b >= labelled["from_s"] - 1.0 for a, b in windows), windows
+    if reps:
+        assert len(result.reps) == 2 and fault in result.reps[0].failed_cues
+
+
 # --------------------------------------------------------------------------- told apart
 
 @pytest.mark.parametrize(("sample", "exercise"), [
@@ -114,8 +156,9 @@ def test_holds_are_timed_per_side():
     ("cars_clean_front", "reverse_lunge"), ("hinge_faults_side", "reverse_lunge"),
     ("runlunge_clean_side", "reverse_lunge"), ("lunge_clean_oblique", "runners_lunge"),
     ("squat_clean_side", "runners_lunge"), ("squatreach_clean_front", "hip_cars"),
-    ("lunge_faults_side", "frog_squat"), ("pigeon_clean_side", "hip_90_90"), ("ninety_clean_front", "pigeon_pose"),
+    ("lunge_faults_oblique", "frog_squat"), ("pigeon_clean_side", "hip_90_90"), ("ninety_clean_front", "pigeon_pose"),
     ("ninety_clean_front", "shin_box"), ("shinbox_clean_oblique", "hip_90_90"), ("situp_clean_side", "shin_box"),
+    ("childpose_clean_side", "hip_90_90"), ("childpose_clean_side", "shin_box"),
 ])
 def test_a_neighbouring_exercise_is_not_counted(sample, exercise):
     if not any(s.name == sample for s in SAMPLES):
@@ -144,7 +187,7 @@ def test_a_rushed_set_is_counted_and_flagged_too_fast_and_a_controlled_one_is_no
 
 def test_the_star_pattern_hold_at_the_top_is_checked():
     held = _reps("dns_star", None)
-    rushed = _reps("dns_star", 2.2)
+    rushed = _reps("dns_star", 2.6)
     assert held and all("no_hold_at_top" not in r.failed_cues for r in held)
     assert rushed and all("no_hold_at_top" in r.failed_cues for r in rushed)
 
