@@ -34,6 +34,11 @@ from posecheck.pose.landmarks import PoseFrame
 from posecheck.specs.schema import ExerciseSpec, PostureSpec
 
 
+#: Side rules whose reps are counted per side: the working side is the moving or leading
+#: limb (alternating, front_leg) or the side lying down (lower), not just the nearer one.
+SIDED_COUNTS = ("alternating", "front_leg", "lower")
+
+
 @dataclass(frozen=True)
 class RepVerdict:
     """The judgement on one finished rep: which per-rep cues failed, and when it was counted."""
@@ -149,7 +154,8 @@ class SessionResult:
 
     @property
     def per_side(self) -> dict[str, int] | None:
-        if self.spec.sides != "alternating" or self.spec.reps is None:
+        """Complete reps per side, for specs whose working side changes (not auto or fixed)."""
+        if self.spec.sides not in SIDED_COUNTS or self.spec.reps is None:
             return None
         counts = Counter(r.rep.side for r in self.reps)
         return {s: counts.get(s, 0) for s in SIDES}
@@ -319,7 +325,7 @@ class ExerciseSession:
         self._last_rep = RepVerdict(index, last.side, last.end_s, t, failed, partial=last.partial is not None)
 
     def _per_side_live(self) -> dict[str, int]:
-        if self.rep_driver is None or self.spec.sides != "alternating":
+        if self.rep_driver is None or self.spec.sides not in SIDED_COUNTS:
             return {}
         counts = Counter(r.side for r in self.rep_driver.reps)
         return {s: counts.get(s, 0) for s in SIDES}

@@ -77,7 +77,20 @@ def test_every_sample_exercise_has_a_spec_and_every_spec_a_sample():
 
 #: Pairs (sample exercise, other spec) that share a posture and a movement closely enough that
 #: the other spec counts something, with what tells them apart for a person watching.
-SHARED = {}
+SHARED = {
+    ("squat_lateral_reach", "squat"): "a squat with a lateral reach is a squat: its reps count as squats, with good form",
+    ("frog_squat", "squat"): "getting down into the frog squat from standing and back up is one squat rep; the hold itself is not",
+    ("good_morning", "squat"): "the hip closes as in a squat, but every rep fails insufficient_depth and excessive_forward_lean",
+    ("hip_hinge", "squat"): "as the good morning: counted, and every rep fails insufficient_depth and excessive_forward_lean",
+    ("standing_toe_touch", "squat"): "as the good morning: the straight-knee fold fails insufficient_depth on every rep",
+    ("hip_cars", "squat"): "the squat counts on the hip angle alone, and a knee lifted to hip height closes it: one rep, "
+    "no cue fails (known confusion: a knee-angle condition at the bottom of a squat would separate them)",
+    ("dns_star", "side_plank"): "the star pattern's held top is a bent-knee side plank, which the sources allow",
+    ("side_plank", "dns_star"): "getting into a side plank and out again is one star-pattern rep; it fails hips_sagging and "
+    "top_knee_down",
+    ("forearm_plank", "back_extension"): "the sample starts and ends propped on the forearms with the hips down, which is "
+    "a sphinx pose, and back_extension times sphinx holds by design",
+}
 
 
 @cache
