@@ -819,14 +819,7 @@ def specs_validate(
         files += sorted(p.glob("*.toml")) if p.is_dir() else [p]
     if not paths:
         files = list(spec_files().values())
-    bad = 0
-    for f in files:
-        try:
-            load_spec_file(f)
-            typer.echo(f"ok       {f}")
-        except SpecError as exc:
-            bad += 1
-            typer.echo(exc.message, err=True)
+    bad = _validate_each(files, load_spec_file)
     if not files:
         typer.echo("error: no spec files found", err=True)
         raise typer.Exit(SpecError.exit_code)
@@ -844,7 +837,17 @@ def specs_schema() -> None:
     typer.echo(json.dumps(ExerciseSpec.model_json_schema(), indent=2))
 
 
-ROUTINE_ACTIONS = ("list", "show", "validate", "schema")
+def _validate_each(files: list[Path], load) -> int:
+    """Load every file, print ``ok`` or its error lines; returns how many failed."""
+    bad = 0
+    for f in files:
+        try:
+            load(f)
+            typer.echo(f"ok       {f}")
+        except SpecError as exc:
+            bad += 1
+            typer.echo(exc.message, err=True)
+    return bad
 
 
 @app.command(cls=_Command)
@@ -884,15 +887,7 @@ def routine(
             return
         if name == "validate":
             files = [Path(routine_name)] if routine_name else list(routine_files().values())
-            bad = 0
-            for f in files:
-                try:
-                    load_routine_file(f)
-                    typer.echo(f"ok       {f}")
-                except SpecError as exc:
-                    bad += 1
-                    typer.echo(exc.message, err=True)
-            if bad or not files:
+            if _validate_each(files, load_routine_file) or not files:
                 raise typer.Exit(SpecError.exit_code)
             return
         plan = load_routine(name)

@@ -14,23 +14,18 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from posecheck.analyze import Analysis
 from posecheck.batch import ClipLabel, score_clip
-from posecheck.report import SourceInfo
 from posecheck.specs.loader import canonical_exercise, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.options import SceneOptions, SubjectOptions
 from posecheck.synth.samples import FPS, SAMPLES
+from tests.library.helpers import analyse, cached_frames, real_labels
 
-REPO = Path(__file__).resolve().parents[2]
-TRACES = REPO / ".cache" / "traces"
 PRONE = ("superman", "back_extension", "reverse_hyperextension")
 ALL_FOURS = ("cat_cow", "bird_dog", "donkey_kick", "thoracic_rotation")
 KNEELING = ("childs_pose",)
@@ -38,16 +33,6 @@ FAMILY = PRONE + ALL_FOURS + KNEELING
 MINE = [s for s in SAMPLES if s.exercise in FAMILY]
 
 
-class _Truth:
-    name = "truth"
-    sha256 = "0" * 64
-
-
-def analyse(frames, exercise: str, name: str = "clip"):
-    analysis = Analysis(load_spec(exercise))
-    for frame in frames:
-        analysis.update(frame)
-    return analysis.report(SourceInfo(f"{name}.mp4", FPS, len(frames), len(frames), 640, 480), _Truth())
 
 
 @cache
@@ -196,23 +181,8 @@ REAL = {
 }
 
 
-@cache
-def real_labels() -> dict[str, ClipLabel]:
-    from tests.conftest import CLIPS
-
-    path = CLIPS / "labels.json"
-    if not path.is_file():
-        pytest.skip(f"clip labels not found at {path} (set POSECHECK_CLIPS)")
-    return {c["file"]: ClipLabel.model_validate(c) for c in json.loads(path.read_text())["clips"]}
 
 
-def cached_frames(clip: str):
-    from posecheck.pose.trace import PoseTrace
-
-    path = TRACES / f"{Path(clip).stem}.trace.npz"
-    if not path.is_file():
-        pytest.skip(f"no cached pose trace {path} (fill it with posecheck batch --trace-cache .cache/traces)")
-    return list(PoseTrace.load(path).frames())
 
 
 @pytest.mark.parametrize("clip, exercise", REAL.items())

@@ -15,39 +15,25 @@
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from posecheck.analyze import Analysis
 from posecheck.batch import ClipLabel, score_clip
 from posecheck.core.session import ExerciseSession
-from posecheck.report import SourceInfo
 from posecheck.specs.loader import canonical_exercise, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.samples import FPS, SAMPLES
+from tests.library.helpers import analyse, cached_frames, real_labels
 
-REPO = Path(__file__).resolve().parents[2]
-TRACES = REPO / ".cache" / "traces"
 STRAIGHT_ARM = Path(__file__).resolve().parent / "straight_arm_side_plank"
 FAMILY = ("good_morning", "seated_good_morning", "hip_hinge", "reverse_lunge", "runners_lunge", "hip_cars",
           "frog_squat", "pigeon_pose", "shin_box", "hip_90_90", "dns_star", "standing_lumbar_extension")
 MINE = [s for s in SAMPLES if s.exercise in FAMILY]
 
 
-class _Truth:
-    name = "truth"
-    sha256 = "0" * 64
-
-
-def analyse(frames, exercise: str, name: str = "clip"):
-    analysis = Analysis(load_spec(exercise))
-    for frame in frames:
-        analysis.update(frame)
-    return analysis.report(SourceInfo(f"{name}.mp4", FPS, len(frames), len(frames), 640, 480), _Truth())
 
 
 def session(frames, exercise: str):
@@ -260,25 +246,6 @@ def test_real_labels_no_spec_judges_fairly_stay_unresolved(name):
     sideways, hip circles turn the pelvis with both feet down, hip dips never rest on the
     floor: none of the specs here judges them fairly, so their clips stay skipped."""
     assert canonical_exercise(name) is None
-
-
-def real_labels() -> dict[str, ClipLabel]:
-    from tests.conftest import CLIPS
-
-    path = CLIPS / "labels.json"
-    if not path.is_file():
-        pytest.skip(f"clip labels not found at {path} (set POSECHECK_CLIPS)")
-    return {c["file"]: ClipLabel.model_validate(c) for c in json.loads(path.read_text())["clips"]}
-
-
-@cache
-def cached_frames(clip: str):
-    from posecheck.pose.trace import PoseTrace
-
-    path = TRACES / f"{Path(clip).stem}.trace.npz"
-    if not path.is_file():
-        pytest.skip(f"no cached pose trace {path} (fill it with posecheck batch --trace-cache .cache/traces)")
-    return list(PoseTrace.load(path).frames())
 
 
 #: clip -> (spec, reps or None, good-form seconds or None) measured when the specs were written.

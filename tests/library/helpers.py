@@ -1,0 +1,55 @@
+"""Shared by the library tests: analyse frames with one spec, and the cached real-clip traces."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from posecheck.analyze import Analysis
+from posecheck.batch import ClipLabel
+from posecheck.report import SourceInfo
+from posecheck.specs.loader import load_spec
+from posecheck.synth.samples import FPS
+
+REPO = Path(__file__).resolve().parents[2]
+#: Pose traces of the real clips, cached by ``posecheck batch --trace-cache .cache/traces``
+#: (CI has none: the real-clip tests skip there, and the real-model tests run the clips).
+TRACES = REPO / ".cache" / "traces"
+
+
+class TruthModel:
+    """Stands in for the pose model in reports built from exact or cached landmarks."""
+
+    name = "truth"
+    sha256 = "0" * 64
+
+
+def analyse(frames, exercise: str, name: str = "clip", fps: float = FPS):
+    """The report of one spec on a list of pose frames."""
+    analysis = Analysis(load_spec(exercise))
+    for frame in frames:
+        analysis.update(frame)
+    return analysis.report(SourceInfo(f"{name}.mp4", fps, len(frames), len(frames), 640, 480), TruthModel())
+
+
+@cache
+def real_labels() -> dict[str, ClipLabel]:
+    from tests.conftest import CLIPS
+
+    path = CLIPS / "labels.json"
+    if not path.is_file():
+        pytest.skip(f"clip labels not found at {path} (set POSECHECK_CLIPS)")
+    return {c["file"]: ClipLabel.model_validate(c) for c in json.loads(path.read_text())["clips"]}
+
+
+def cached_frames(clip: str):
+    """A real clip's cached pose frames; skips the test when the cache is not there."""
+    from posecheck.pose.trace import PoseTrace
+
+    path = TRACES / f"{Path(clip).stem}.trace.npz"
+    if not path.is_file():
+        pytest.skip(f"no cached pose trace {path} (fill it with posecheck batch --trace-cache .cache/traces)")
+    return list(PoseTrace.load(path).frames())
