@@ -42,24 +42,11 @@ def tilt_deg(a: np.ndarray, b: np.ndarray, reference: str) -> float:
 
 
 def line_offset(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """Signed distance of P from the line through A and B, divided by |AB|.
-
-    Positive means P lies above the line (against gravity: smaller y), negative below.
-    Dividing by the segment length makes it independent of distance to the camera.
-    """
-    p = np.asarray(p, np.float64)
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    ab = b - a
-    length = float(np.linalg.norm(ab))
-    if not length > 0:
-        return math.nan
-    ap = p - a
-    perp = ap - ab * (float(np.dot(ap, ab)) / (length * length))
-    dist = float(np.linalg.norm(perp))
-    if dist == 0.0:
-        return 0.0
-    return (dist if perp[1] < 0 else -dist) / length
+    """Signed distance of P from the line through A and B, divided by |AB|; positive above
+    the line (against gravity: smaller y). Dividing by the segment length makes it
+    independent of distance to the camera. See :func:`signed_offset` (NaN on a near-vertical line)."""
+    up = WORLD_UP if len(np.asarray(p)) == 3 else np.array([0.0, -1.0])
+    return signed_offset(p, a, b, up)
 
 
 def height_diff(a: np.ndarray, b: np.ndarray, scale: float) -> float:

@@ -53,3 +53,12 @@ def cached_frames(clip: str):
     if not path.is_file():
         pytest.skip(f"no cached pose trace {path} (fill it with posecheck batch --trace-cache .cache/traces)")
     return list(PoseTrace.load(path).frames())
+
+
+def real_clip_score(clip: str, exercise: str):
+    """A real clip's cached trace scored against its label with ``exercise``'s spec."""
+    from posecheck.batch import score_clip
+
+    labels = real_labels()
+    report = analyse(cached_frames(clip), exercise, clip)
+    return score_clip(labels[clip], report, {f.fault for lab in labels.values() for f in lab.faults})

@@ -24,15 +24,13 @@ from posecheck.specs.loader import canonical_exercise, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.options import SceneOptions, SubjectOptions
 from posecheck.synth.samples import FPS, SAMPLES
-from tests.library.helpers import analyse, cached_frames, real_labels
+from tests.library.helpers import analyse, cached_frames, real_clip_score
 
 PRONE = ("superman", "back_extension", "reverse_hyperextension")
 ALL_FOURS = ("cat_cow", "bird_dog", "donkey_kick", "thoracic_rotation")
 KNEELING = ("childs_pose",)
 FAMILY = PRONE + ALL_FOURS + KNEELING
 MINE = [s for s in SAMPLES if s.exercise in FAMILY]
-
-
 
 
 @cache
@@ -181,15 +179,9 @@ REAL = {
 }
 
 
-
-
-
-
 @pytest.mark.parametrize("clip, exercise", REAL.items())
 def test_real_clip_still_scores_as_measured(clip, exercise):
-    label = real_labels()[clip]
-    report = analyse(cached_frames(clip), exercise, clip)
-    score = score_clip(label, report, {f.fault for lab in real_labels().values() for f in lab.faults})
+    score = real_clip_score(clip, exercise)
     assert score.status == "pass", score.reason
 
 

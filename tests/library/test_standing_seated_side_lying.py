@@ -34,8 +34,6 @@ FAMILY = ("good_morning", "seated_good_morning", "hip_hinge", "reverse_lunge", "
 MINE = [s for s in SAMPLES if s.exercise in FAMILY]
 
 
-
-
 def session(frames, exercise: str):
     s = ExerciseSession(load_spec(exercise))
     for frame in frames:

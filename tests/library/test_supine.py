@@ -21,7 +21,7 @@ from posecheck.report import format_summary
 from posecheck.specs.loader import canonical_exercise, known_exercises, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.samples import FPS, SAMPLES
-from tests.library.helpers import analyse, cached_frames, real_labels
+from tests.library.helpers import analyse, cached_frames, real_clip_score
 
 SUPINE = ("dead_bug", "pelvic_tilt", "knee_to_chest", "lower_back_rotation", "hamstring_stretch",
           "internal_hip_rotation")
@@ -31,8 +31,6 @@ FAMILY = SUPINE + STANDING + AVOID
 #: Seed exercises an avoided move must never be counted as (besides each other).
 SEEDS = SUPINE + ("glute_bridge", "forearm_plank", "side_plank", "bird_dog")
 MINE = [s for s in SAMPLES if s.exercise in FAMILY]
-
-
 
 
 @cache
@@ -137,15 +135,9 @@ REAL = {
 }
 
 
-
-
-
-
 @pytest.mark.parametrize("clip, exercise", REAL.items())
 def test_real_clip_still_scores_as_measured(clip, exercise):
-    label = real_labels()[clip]
-    report = analyse(cached_frames(clip), exercise, clip)
-    score = score_clip(label, report, {f.fault for lab in real_labels().values() for f in lab.faults})
+    score = real_clip_score(clip, exercise)
     assert score.status == "pass", score.reason
 
 
