@@ -519,6 +519,9 @@ def batch(
             "--html", help="write the table as an HTML page here, and a report page per clip next to it (PAGE.CLIP.html)"
         ),
     ] = None,
+    csv: Annotated[
+        Optional[Path], typer.Option("--csv", help="write the per-clip results as CSV here (one row a clip)")
+    ] = None,
     analysis_fps: AnalysisFpsOpt = None,
     auto: Annotated[
         bool, typer.Option("--auto", metavar=FLAG, help="recognise each clip's exercise instead of reading it from the label, and score that too")
@@ -538,7 +541,7 @@ def batch(
         folder = find_input(folder, "clip folder", folder=True)
         labels = labels or folder / "labels.json"
         model_input = _model_input(model)
-        outputs = {"--report": (report, "report"), "--html": (html, "HTML report")}
+        outputs = {"--report": (report, "report"), "--html": (html, "HTML report"), "--csv": (csv, "CSV file")}
         check_outputs(outputs, [("the labels file", labels), *model_input])
         check_cache_folder(trace_cache)
         clips = load_labels(labels)
@@ -557,12 +560,12 @@ def batch(
     except KeyboardInterrupt:
         order = {c.file: i for i, c in enumerate(clips)}
         rows = sorted(gathered, key=lambda r: order.get(r.label.file, 0))
-        _finish_batch(rows, report, error="interrupted by the user (Ctrl-C)", html=html)
+        _finish_batch(rows, report, error="interrupted by the user (Ctrl-C)", html=html, csv=csv)
         typer.echo("interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except PosecheckError as exc:
         raise _fail(exc) from None
-    summary = _finish_batch(scores, report, html=html)
+    summary = _finish_batch(scores, report, html=html, csv=csv)
     if summary["failed"] or summary["errors"]:
         raise typer.Exit(EXIT_EXPECTATIONS_FAILED)
 
@@ -577,8 +580,10 @@ def _clip_pages(html: Path | None, clips: list) -> dict[str, tuple[Path, str]]:
     return {f"--html page of {f}": (page, "HTML report") for f, page in pages.items()}
 
 
-def _finish_batch(scores: list, report: Path | None, error: str | None = None, html: Path | None = None) -> dict:
-    """Print the table and write the JSON and HTML reports; ``error`` marks the results incomplete."""
+def _finish_batch(
+    scores: list, report: Path | None, error: str | None = None, html: Path | None = None, csv: Path | None = None
+) -> dict:
+    """Print the table and write the JSON, HTML and CSV reports; ``error`` marks the results incomplete."""
     from posecheck.batch import summarize
     from posecheck.cli_table import print_batch_table
 
@@ -596,6 +601,13 @@ def _finish_batch(scores: list, report: Path | None, error: str | None = None, h
             raise _fail(exc) from None
         if error is not None:
             typer.echo(f"partial report written to {report}", err=True)
+    if csv is not None:
+        from posecheck.render.csv_export import write_batch_csv
+
+        try:
+            write_batch_csv(scores, csv)
+        except PosecheckError as exc:
+            raise _fail(exc) from None
     if html is not None:
         from posecheck.cli_table import HTML_COLUMNS, html_rows, summary_line
         from posecheck.render.html import write_batch_html

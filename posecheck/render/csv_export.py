@@ -158,3 +158,28 @@ def write_csv(report: Report, prefix: str | os.PathLike[str]) -> tuple[Path, Pat
     _write(frames, frame_columns(report), frame_rows(report))
     _write(reps, rep_columns(report), rep_rows(report))
     return frames, reps
+
+
+#: Columns of ``batch --csv``, one row a clip.
+BATCH_COLUMNS = [
+    "file", "exercise", "confidence", "status", "reason", "reps_expected", "reps_partial_allowed", "reps_tolerance",
+    "reps_measured", "reps_measured_partial", "hold_expected_s", "hold_tolerance_s", "hold_measured_good_form_s",
+    "faults_expected", "faults_flagged", "faults_missed", "recognised", "recognised_ok",
+]
+
+
+def write_batch_csv(scores, path: str | os.PathLike[str]) -> Path:
+    """The batch results as CSV: one row a clip, lists joined with ``;``, empty cells where nothing applies."""
+    rows = []
+    for score in scores:
+        d = score.as_dict()
+        r, h, f, g = d["reps"], d["hold"], d["faults"], d["recognition"]
+        rows.append([
+            d["file"], d["exercise"], d["confidence"], d["status"], d["reason"], r["expected"], r["partial_allowed"],
+            r["tolerance"], r["measured"], r["measured_partial"], h["expected_s"], h["tolerance_s"],
+            h["measured_good_form_s"], ";".join(f["expected"]), ";".join(f["flagged"]), ";".join(f["missed"]),
+            g["recognised"], g["ok"],
+        ])
+    path = Path(path)
+    _write(path, BATCH_COLUMNS, rows)
+    return path

@@ -97,3 +97,26 @@ def test_a_report_without_per_frame_data_is_refused(bridge: Report, tmp_path: Pa
     again = Report.model_validate_json(bridge.to_json())
     with pytest.raises(OutputError, match="no per-frame data"):
         write_csv(again, tmp_path / "x")
+
+
+def test_batch_csv_has_one_row_a_clip(tmp_path):
+    import csv as csv_module
+
+    from posecheck.batch import ClipLabel, ClipScore
+    from posecheck.render.csv_export import BATCH_COLUMNS, write_batch_csv
+
+    label = ClipLabel(file="a.mp4", exercise="squat", mode="reps", reps=3, faults=[
+        {"fault": "excessive_forward_lean", "from_s": 1.0, "to_s": 2.0}])
+    rows = [
+        ClipScore(label=label, status="fail", reason="reps 2 not in 3..3", reps=2, partial=0, reps_ok=False,
+                  faults_expected=["excessive_forward_lean"], faults_flagged=["excessive_forward_lean"]),
+        ClipScore(label=ClipLabel(file="b.mp4", exercise="clamshell", mode="reps"), status="skipped",
+                  reason="no spec for 'clamshell' yet"),
+    ]
+    path = write_batch_csv(rows, tmp_path / "batch.csv")
+    with open(path, newline="") as fh:
+        table = list(csv_module.DictReader(fh))
+    assert list(table[0]) == BATCH_COLUMNS
+    assert [r["file"] for r in table] == ["a.mp4", "b.mp4"]
+    assert table[0]["status"] == "fail" and table[0]["reps_measured"] == "2" and table[0]["reps_expected"] == "3"
+    assert table[0]["faults_flagged"] == "excessive_forward_lean" and table[1]["reps_measured"] == ""
