@@ -32,7 +32,7 @@ MIN_ACTIVITY = 0.25
 #: Shorter runs of one label are merged into the neighbouring segment.
 MIN_SEGMENT_S = 4.0
 #: Activity of a frame the spec counts but whose form its own cues reject.
-FAULTY = 0.4
+FAULTY = 0.25
 #: Weight of each condition a spec demands (see :func:`specificity`): breaks ties, no more.
 SPECIFICITY_WEIGHT = 0.03
 
