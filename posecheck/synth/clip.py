@@ -33,6 +33,25 @@ HOLD_TOLERANCE_S = 0.5
 GENERATOR_VERSION = 2
 
 
+def request_to_dict(request) -> dict:
+    """A request dataclass as JSON-friendly fields: subject and scene as dicts, size as a list."""
+    d = {f.name: getattr(request, f.name) for f in fields(request)}
+    d["subject"] = request.subject.to_dict()
+    d["scene"] = request.scene.to_dict()
+    d["size"] = list(request.size)
+    return d
+
+
+def request_fields(data: dict) -> dict:
+    """The inverse of :func:`request_to_dict` for the fields every request has."""
+    d = dict(data)
+    d["subject"] = from_dict(SubjectOptions, d.get("subject", {}))
+    d["scene"] = from_dict(SceneOptions, d.get("scene", {}))
+    if "size" in d:
+        d["size"] = tuple(d["size"])
+    return d
+
+
 @dataclass(frozen=True)
 class SynthRequest:
     """Everything that defines a synthetic clip.
@@ -122,21 +141,14 @@ class SynthRequest:
 
     def to_dict(self) -> dict:
         """JSON-friendly form; :meth:`from_dict` rebuilds the identical request."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = request_to_dict(self)
         d["faults"] = [spec.to_text() for spec in self.faults]
-        d["subject"] = self.subject.to_dict()
-        d["scene"] = self.scene.to_dict()
-        d["size"] = list(self.size)
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> "SynthRequest":
-        d = dict(data)
-        d["subject"] = from_dict(SubjectOptions, d.get("subject", {}))
-        d["scene"] = from_dict(SceneOptions, d.get("scene", {}))
+        d = request_fields(data)
         d["faults"] = tuple(d.get("faults", ()))
-        if "size" in d:
-            d["size"] = tuple(d["size"])
         return cls(**d)
 
 

@@ -61,11 +61,13 @@ from posecheck.synth.clip import (
     _r,
     body_for,
     dosage_labels,
+    request_fields,
+    request_to_dict,
 )
 from posecheck.synth.keyframed import BASES, mirror_pose
 from posecheck.synth.motion import Exercise, make_exercise, parse_fault
 from posecheck.synth.motion_file import load_motion
-from posecheck.synth.options import SceneOptions, SubjectOptions, from_dict
+from posecheck.synth.options import SceneOptions, SubjectOptions
 from posecheck.synth.skeleton import LANDMARK_NAMES, Body, Pose, body_surface, forward, rot_y
 from posecheck.synth.timeline import FaultWindow, Timeline, build_timeline, ease
 
@@ -245,21 +247,14 @@ class RoutineRequest:
 
     def to_dict(self) -> dict:
         """JSON-friendly form; :meth:`from_dict` rebuilds the identical request."""
-        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = request_to_dict(self)
         d["segments"] = [s.to_dict() for s in self.segments]
-        d["subject"] = self.subject.to_dict()
-        d["scene"] = self.scene.to_dict()
-        d["size"] = list(self.size)
         return d
 
     @classmethod
     def from_dict(cls, data: dict) -> "RoutineRequest":
-        d = dict(data)
-        d["subject"] = from_dict(SubjectOptions, d.get("subject", {}))
-        d["scene"] = from_dict(SceneOptions, d.get("scene", {}))
+        d = request_fields(data)
         d["segments"] = tuple(d.get("segments", ()))
-        if "size" in d:
-            d["size"] = tuple(d["size"])
         return cls(**d)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+from posecheck.core.session import FrameState
+
 
 class FakeClock:
     def __init__(self, t: float = 0.0):
@@ -39,3 +43,14 @@ class FakeEngine:
     @property
     def texts(self) -> list[str]:
         return [text for _, text in self.said]
+
+
+def state(t: float = 0.0, **kw) -> FrameState:
+    """A live state with a person in position at rest; ``kw`` overrides any field."""
+    base = {
+        "t": t, "detected": True, "in_posture": True, "side": "left", "phase": "rest", "reps": 0, "per_side": {},
+        "hold_s": 0.0, "hold_per_side": {}, "in_position": False, "progress": math.nan, "metrics": {}, "cues": {},
+        "last_rep": None,
+    }
+    base.update(kw)
+    return FrameState(**base)

@@ -3,29 +3,18 @@ safe fault marking, the form-message feed, and --mirror keeping words and sides 
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 import pytest
 
-from posecheck.core.session import FrameState, RepVerdict
+from posecheck.core.session import RepVerdict
 from posecheck.render import hud
 from posecheck.render.annotate import Annotator
 from posecheck.render.hud import CueFeed, Hud, HudInfo, hud_content, wrap_text
 from posecheck.setup_check import SetupProblem, SetupStatus
 from posecheck.specs.loader import load_spec
 from tests.helpers import pose_frame, standing_joints
-
-
-def state(t: float = 0.0, **kw) -> FrameState:
-    base = {
-        "t": t, "detected": True, "in_posture": True, "side": "left", "phase": "rest", "reps": 0, "per_side": {},
-        "hold_s": 0.0, "hold_per_side": {}, "in_position": False, "progress": math.nan, "metrics": {}, "cues": {},
-        "last_rep": None,
-    }
-    base.update(kw)
-    return FrameState(**base)
+from tests.live.fakes import state
 
 
 def colour_mask(img: np.ndarray, bgr, tol: int = 12) -> np.ndarray:

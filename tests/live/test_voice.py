@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from posecheck import voice
-from posecheck.core.session import FrameState, RepVerdict
+from posecheck.core.session import RepVerdict
 from posecheck.setup_check import SetupProblem, SetupStatus
 from posecheck.specs.loader import load_spec
 from posecheck.voice import Countdown, Priority, Speaker, VoiceCoach, announcement, open_speaker, target_text
-from tests.live.fakes import FakeClock, FakeEngine
+from tests.live.fakes import FakeClock, FakeEngine, state
 
 
 def speaker(s_per_word: float = 0.4, **kwargs) -> tuple[Speaker, FakeEngine, FakeClock]:
@@ -27,16 +27,6 @@ def run_for(sp: Speaker, clock: FakeClock, seconds: float, step: float = 0.05) -
     for _ in range(round(seconds / step)):
         sp.update()
         clock.advance(step)
-
-
-def state(t: float = 0.0, **kw) -> FrameState:
-    base = {
-        "t": t, "detected": True, "in_posture": True, "side": "left", "phase": "rest", "reps": 0, "per_side": {},
-        "hold_s": 0.0, "hold_per_side": {}, "in_position": False, "progress": math.nan, "metrics": {}, "cues": {},
-        "last_rep": None,
-    }
-    base.update(kw)
-    return FrameState(**base)
 
 
 # -- Speaker: order ---------------------------------------------------------------------------

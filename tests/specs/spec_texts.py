@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from posecheck.errors import SpecError
+from posecheck.specs.loader import load_spec_file
+
 #: A minimal valid version 2 spec: a bridge counted in reps, in the shipped "supine" posture.
 GOOD = '''\
 schema_version = 2
@@ -91,3 +96,11 @@ def deep_inline_table(levels: int) -> str:
 def deep_dotted_key(levels: int, key: str = "a") -> str:
     """``key.a.a... = 1``: nesting ``levels`` tables deep without a single bracket."""
     return ".".join([key] + ["a"] * (levels - 1)) + " = 1\n"
+
+
+def spec_error(path: Path) -> str:
+    """The one SpecError loading ``path`` gives (exit code 14)."""
+    with pytest.raises(SpecError) as info:
+        load_spec_file(path)
+    assert info.value.exit_code == 14
+    return str(info.value)

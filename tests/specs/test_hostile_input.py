@@ -6,29 +6,26 @@ message, a ValueError from a NUL in a path, an extra line for inline postures, .
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
 from posecheck.cli import app
 from posecheck.errors import SpecError, UnknownExerciseError
 from posecheck.specs.loader import MAX_NESTING, load_spec, load_spec_file
-from tests.specs.spec_texts import GOOD, deep_array, deep_dotted_key, deep_inline_table, mutate, write
+from tests.specs.spec_texts import (
+    GOOD,
+    deep_array,
+    deep_dotted_key,
+    deep_inline_table,
+    mutate,
+    spec_error,
+    write,
+)
 
 TOO_DEEP = f"arrays or tables nested more than {MAX_NESTING} levels deep; a spec needs at most 5"
 
 
-@pytest.fixture(autouse=True)
-def _no_extra_spec_dirs(monkeypatch):
-    monkeypatch.delenv("POSECHECK_SPECS", raising=False)
-
-
-def spec_error(path: Path) -> str:
-    with pytest.raises(SpecError) as info:
-        load_spec_file(path)
-    assert info.value.exit_code == 14
-    return str(info.value)
+pytestmark = pytest.mark.usefixtures("no_extra_spec_dirs")
 
 
 # -- deep nesting -------------------------------------------------------------------------------

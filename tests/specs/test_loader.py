@@ -18,23 +18,24 @@ from posecheck.specs.loader import (
     spec_files,
 )
 from posecheck.specs.schema import ExerciseSpec, PostureSpec
-from tests.specs.spec_texts import GOOD, GOOD_REPS, HOLD, SEQUENCE, hold_spec, mutate, sequence_spec, write
+from tests.specs.spec_texts import (
+    GOOD,
+    GOOD_REPS,
+    HOLD,
+    SEQUENCE,
+    hold_spec,
+    mutate,
+    sequence_spec,
+    spec_error,
+    write,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((REPO / "exercise_specs").glob("*.toml"))
 SHIPPED_POSTURES = sorted((REPO / "exercise_specs" / "postures").glob("*.toml"))
 
 
-@pytest.fixture(autouse=True)
-def _no_extra_spec_dirs(monkeypatch):
-    monkeypatch.delenv("POSECHECK_SPECS", raising=False)
-
-
-def spec_error(path: Path) -> str:
-    with pytest.raises(SpecError) as info:
-        load_spec_file(path)
-    assert info.value.exit_code == 14
-    return str(info.value)
+pytestmark = pytest.mark.usefixtures("no_extra_spec_dirs")
 
 
 # -- good specs -------------------------------------------------------------------------------
