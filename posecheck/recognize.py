@@ -27,12 +27,16 @@ from posecheck.specs.schema import ExerciseSpec
 
 #: Seconds of activity averaged for each frame's decision.
 WINDOW_S = 4.0
-#: A frame needs at least this much windowed activity to belong to any exercise.
-MIN_ACTIVITY = 0.25
+#: A frame needs at least this much windowed activity to belong to any exercise: low enough
+#: that an exercise done with a fault on every rep (activity :data:`FAULTY`) is still found.
+MIN_ACTIVITY = 0.1
 #: Shorter runs of one label are merged into the neighbouring segment.
 MIN_SEGMENT_S = 4.0
 #: Activity of a frame the spec counts but whose form its own cues reject.
 FAULTY = 0.25
+#: Activity inside a partial rep: a movement the spec's driver began but never completed is
+#: weak evidence (a deep squat's long bottom hold read as one slow seated good morning).
+PARTIAL = 0.25
 #: Weight of each condition a spec demands (see :func:`specificity`): breaks ties, no more.
 SPECIFICITY_WEIGHT = 0.03
 
@@ -51,13 +55,14 @@ class Segment:
 def activity(result: SessionResult) -> np.ndarray:
     """Per frame, how well the spec explains it: 1 inside one of its reps or cycles done with
     good form, or in its held position with good form; :data:`FAULTY` where its own cues say
-    the form is off (a squat watched as a hip hinge fails "knees soft" on every rep); 0 where
-    its driver is idle or its posture is not there."""
+    the form is off (a squat watched as a hip hinge fails "knees soft" on every rep);
+    :data:`PARTIAL` inside a rep it began but never completed; 0 where its driver is idle or
+    its posture is not there."""
     t = result.t
     active = np.zeros(t.size, float)
-    for rep in result.reps + result.partial_reps:
+    for rep, weight in [(r, 1.0) for r in result.reps] + [(r, PARTIAL) for r in result.partial_reps]:
         inside = (t >= rep.start_s) & (t <= rep.end_s)
-        active[inside] = np.maximum(active[inside], FAULTY if rep.failed_cues else 1.0)
+        active[inside] = np.maximum(active[inside], min(FAULTY, weight) if rep.failed_cues else weight)
     if result.in_position is not None:
         faulty = np.zeros(t.size, bool)
         for cue in result.cues.values():
