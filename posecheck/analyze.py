@@ -21,7 +21,7 @@ from pathlib import Path
 from posecheck.core.posture import PostureSurvey
 from posecheck.core.session import ExerciseSession, FrameState
 from posecheck.errors import PosecheckError, UsageError
-from posecheck.io.pipeline import ReadAhead, WriteBehind, at_rate
+from posecheck.io.pipeline import Lanes, WriteBehind, at_rate
 from posecheck.io.video import Frame, VideoInfo, VideoSink, VideoSource, check_writable
 from posecheck.pose.landmarks import PoseFrame
 from posecheck.pose.models import ModelFile
@@ -30,6 +30,8 @@ from posecheck.report import Report, SourceInfo, build_report
 from posecheck.specs.loader import load_posture_file, load_spec_file, posture_files, spec_files
 from posecheck.specs.schema import ExerciseSpec
 
+#: Most pose models run side by side on one video (each holds its own copy of the model).
+MAX_POSE_WORKERS = 4
 #: A posture seen at least this long is worth naming when the spec's own is never found.
 POSTURE_SEEN_MIN_S = 1.0
 #: The posture survey looks at a frame this often (seconds).
@@ -53,6 +55,11 @@ class AnalyzeOptions:
         analysis_fps: analyse about this many frames a second (None: every frame); batch
             work on 30 or 60 fps clips rarely needs every frame.
         pipelined: decode ahead and draw/encode behind the model on their own threads.
+        pose_workers: pose models run side by side, each on every n-th frame (MediaPipe
+            runs one model on one core). None: one per CPU core, up to
+            :data:`MAX_POSE_WORKERS`. With ``max_people`` 2 every frame is detected afresh,
+            so the poses are the same whatever the count (measured: identical landmarks);
+            with 1, each worker tracks its own frames.
     """
 
     model: str | None = None
@@ -61,10 +68,21 @@ class AnalyzeOptions:
     trace_cache: Path | None = None
     analysis_fps: float | None = None
     pipelined: bool = True
+    pose_workers: int | None = None
 
     def __post_init__(self) -> None:
         if self.analysis_fps is not None and not 0 < self.analysis_fps <= 240:
             raise UsageError(f"--analysis-fps must be between 0 and 240 frames per second, got {self.analysis_fps:g}")
+        if self.pose_workers is not None and not 1 <= self.pose_workers <= MAX_POSE_WORKERS:
+            raise UsageError(f"--pose-workers must be between 1 and {MAX_POSE_WORKERS}, got {self.pose_workers}")
+
+    def workers(self) -> int:
+        """How many pose models run side by side (1 when the stages are not pipelined)."""
+        if not self.pipelined:
+            return 1
+        if self.pose_workers is not None:
+            return self.pose_workers
+        return max(1, min(os.cpu_count() or 1, MAX_POSE_WORKERS))
 
 
 class Analysis:
@@ -176,6 +194,11 @@ def analyze_frames(
         yield frame, pose, analysis.update(pose)
 
 
+def _estimate_with(estimator) -> Callable[[Frame], PoseFrame]:
+    """One lane's work: this estimator's pose for a frame."""
+    return lambda frame: estimator.process(frame.image, frame.t)
+
+
 def _report(
     analysis: Analysis, path: str | os.PathLike[str], info: VideoInfo, frames: int, model: ModelFile,
     error: str | None = None,
@@ -221,7 +244,7 @@ def analyze_video(
         if options.trace_cache is not None:
             Path(options.trace_cache).mkdir(parents=True, exist_ok=True)
             trace_file = cache_path(options.trace_cache, path)
-            key = cache_key(path, model.sha256, options.max_people)
+            key = cache_key(path, model.sha256, options.max_people, options.workers())
             trace = PoseTrace.load(trace_file, key) if options.annotate is None else None
             if trace is not None:
                 count = 0
@@ -236,10 +259,13 @@ def analyze_video(
         poses: list[PoseFrame] = []
         analysed = 0
         with ExitStack() as stack:
-            estimator = stack.enter_context(PoseEstimator(EstimatorOptions(model=str(model.path), max_people=options.max_people)))
+            estimator_options = EstimatorOptions(model=str(model.path), max_people=options.max_people)
+            estimators = [stack.enter_context(PoseEstimator(estimator_options)) for _ in range(options.workers())]
             frames = at_rate(src, options.analysis_fps)
             if options.pipelined:
-                frames = stack.enter_context(ReadAhead(frames))
+                posed = stack.enter_context(Lanes(frames, [_estimate_with(e) for e in estimators]))
+            else:
+                posed = ((frame, estimators[0].process(frame.image, frame.t)) for frame in frames)
             draw = None
             if options.annotate is not None:
                 from posecheck.render.annotate import Annotator
@@ -254,7 +280,8 @@ def analyze_video(
 
                 draw = stack.enter_context(WriteBehind(write)).submit if options.pipelined else write
             try:
-                for frame, pose, state in analyze_frames(frames, estimator, analysis):
+                for frame, pose in posed:
+                    state = analysis.update(pose)
                     analysed += 1
                     if trace_file is not None:
                         poses.append(pose)

@@ -293,6 +293,7 @@ class BatchJob:
     fault_vocabulary: frozenset[str]
     analysis_fps: float | None = None
     auto: bool = False
+    pose_workers: int = 1
 
 
 def _ignore_interrupts() -> None:
@@ -319,7 +320,8 @@ def run_job(job: BatchJob) -> ClipScore:
     try:
         spec = load_spec_file(job.spec_path)
         options = AnalyzeOptions(
-            model=job.model, trace_cache=Path(job.trace_cache) if job.trace_cache else None, analysis_fps=job.analysis_fps
+            model=job.model, trace_cache=Path(job.trace_cache) if job.trace_cache else None, analysis_fps=job.analysis_fps,
+            pose_workers=job.pose_workers,
         )
         report = analyze_video(job.video, None if job.auto else spec, options)
     except PosecheckError as exc:
@@ -401,8 +403,12 @@ def run_batch(
 
         model = str(resolve_model(model).path)
     vocab = frozenset(fault_vocabulary if fault_vocabulary is not None else {f.fault for l in labels for f in l.faults})
+    pose_workers = _pose_workers_per_clip(jobs if engine == "local" else 1)
     batch = [
-        BatchJob(str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab, analysis_fps, auto)
+        BatchJob(
+            str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab, analysis_fps, auto,
+            pose_workers,
+        )
         for label, video, spec in runnable
     ]
     results: dict[str, ClipScore] = {}
@@ -435,6 +441,13 @@ def run_batch(
         pool.shutdown()
     order = [l.file for l in labels if l.file in results]
     return [results[f] for f in order]
+
+
+def _pose_workers_per_clip(jobs: int) -> int:
+    """Pose models per clip so that ``jobs`` clips at once keep every core busy, no more."""
+    from posecheck.analyze import MAX_POSE_WORKERS
+
+    return max(1, min((os.cpu_count() or 1) // jobs, MAX_POSE_WORKERS))
 
 
 def _run_on_ray(batch: list[BatchJob], model: str | None, address: str | None) -> Iterator[ClipScore]:

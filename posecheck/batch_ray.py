@@ -56,7 +56,7 @@ class ClipAnalyzer:
 
         try:
             spec = load_spec_file(clip.spec_path)
-            options = AnalyzeOptions(model=str(self.model_path), analysis_fps=clip.analysis_fps)
+            options = AnalyzeOptions(model=str(self.model_path), analysis_fps=clip.analysis_fps, pose_workers=1)
             report = analyze_video(clip.video, None if clip.auto else spec, options)
         except PosecheckError as exc:
             return clip.key, None, str(exc)

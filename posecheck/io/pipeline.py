@@ -1,25 +1,27 @@
-"""Overlapping stages: decode ahead on one thread, draw and encode behind on another.
+"""Overlapping stages: decode ahead, pose models side by side, draw and encode behind.
 
-The pose model runs on the calling thread. A :class:`ReadAhead` decodes the next frames
-while the model works on this one; a :class:`WriteBehind` draws and encodes finished
-frames while the model works on the next. Both talk to the caller through small bounded
+:class:`Lanes` decodes on a feeder thread and runs one or more pose models on their own
+threads, each on every n-th frame (MediaPipe runs one model on one core), handing the
+results back in frame order; a :class:`WriteBehind` draws and encodes finished frames
+while the models work on the next. Both talk to the caller through small bounded
 queues, so memory stays flat however long the video is (back-pressure: a full queue makes
 the faster side wait), and frames stay in order.
 
 Errors cross the queues: an exception in the reader (a truncated file) is raised in the
 caller at the frame where it happened, after every frame decoded before it; an exception
 in the writer is raised at the caller's next ``submit`` or at the end. Leaving the
-``with`` block — normally, on an error or on Ctrl-C — stops both threads within a frame.
+``with`` block — normally, on an error or on Ctrl-C — stops every thread within a frame.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: Frames decoded ahead of the model, or waiting to be encoded: enough to absorb jitter,
 #: small enough that memory does not grow with the video (each 1080p frame is 6 MB).
@@ -41,48 +43,6 @@ def _put(q: queue.Queue, item: object, stop: threading.Event) -> bool:
         except queue.Full:
             continue
     return False
-
-
-class ReadAhead(Generic[T]):
-    """Iterate ``source`` on a background thread, ``depth`` items ahead of the consumer.
-
-    ``with ReadAhead(frames) as ahead: for frame in ahead: ...``
-    """
-
-    def __init__(self, source: Iterable[T], depth: int = DEFAULT_DEPTH):
-        if depth < 1:
-            raise ValueError(f"depth must be at least 1, got {depth}")
-        self._source = source
-        self._queue: queue.Queue = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="posecheck-read", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            for item in self._source:
-                if not _put(self._queue, item, self._stop):
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            _put(self._queue, _Failure(exc), self._stop)
-            return
-        _put(self._queue, _END, self._stop)
-
-    def __enter__(self) -> ReadAhead[T]:
-        self._thread.start()
-        return self
-
-    def __iter__(self) -> Iterator[T]:
-        while True:
-            item = self._queue.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5.0)
 
 
 class WriteBehind(Generic[T]):
@@ -135,6 +95,89 @@ class WriteBehind(Generic[T]):
         self._thread.join(timeout=None if exc_type is None else 5.0)
         if exc_type is None:
             self._raise_failure()
+
+
+class Lanes(Generic[T, R]):
+    """Run ``source`` through several workers on their own threads: item ``i`` goes to
+    worker ``i % n``, and the results come back in the order of ``source``.
+
+    ``with Lanes(frames, [model_a.process, model_b.process]) as lanes: for frame, pose in lanes: ...``
+
+    Each worker keeps its own state and only ever sees its own items, so a worker that
+    cannot be shared between threads (a pose model) is safe. A feeder thread iterates
+    ``source`` (decoding happens there, ahead of the workers); each worker holds at most
+    ``depth`` items in and ``depth`` out, so memory stays flat. An exception in ``source``
+    or in a worker is raised in the consumer at the item where it happened, after every
+    earlier result; leaving the ``with`` block stops every thread within an item.
+    """
+
+    def __init__(self, source: Iterable[T], workers: Sequence[Callable[[T], R]], depth: int = 2):
+        if not workers:
+            raise ValueError("Lanes needs at least one worker")
+        if depth < 1:
+            raise ValueError(f"depth must be at least 1, got {depth}")
+        self._source = source
+        self._workers = list(workers)
+        self._inboxes: list[queue.Queue] = [queue.Queue(maxsize=depth) for _ in self._workers]
+        self._outboxes: list[queue.Queue] = [queue.Queue(maxsize=depth) for _ in self._workers]
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._feed, name="posecheck-feed", daemon=True)] + [
+            threading.Thread(target=self._work, args=(k,), name=f"posecheck-lane-{k}", daemon=True)
+            for k in range(len(self._workers))
+        ]
+
+    def _feed(self) -> None:
+        n = len(self._workers)
+        count = 0
+        try:
+            for item in self._source:
+                if not _put(self._inboxes[count % n], item, self._stop):
+                    return
+                count += 1
+        except BaseException as exc:  # handed to the consumer at its place in the order
+            _put(self._inboxes[count % n], _Failure(exc), self._stop)
+        for inbox in self._inboxes:
+            _put(inbox, _END, self._stop)
+
+    def _work(self, k: int) -> None:
+        inbox, outbox, work = self._inboxes[k], self._outboxes[k], self._workers[k]
+        while not self._stop.is_set():
+            try:
+                item = inbox.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if item is _END or isinstance(item, _Failure):
+                _put(outbox, item, self._stop)
+                return
+            try:
+                result = work(item)
+            except BaseException as exc:
+                _put(outbox, _Failure(exc), self._stop)
+                return
+            if not _put(outbox, (item, result), self._stop):
+                return
+
+    def __enter__(self) -> Lanes[T, R]:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __iter__(self) -> Iterator[tuple[T, R]]:
+        n = len(self._workers)
+        i = 0
+        while True:
+            item = self._outboxes[i % n].get()
+            if item is _END:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item
+            i += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5.0)
 
 
 def at_rate(frames: Iterable[T], fps: float | None) -> Iterator[T]:

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -54,27 +55,41 @@ class EstimatorOptions:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
 
 
+_silence_lock = threading.Lock()
+_silence_depth = 0
+_saved_stderr: int | None = None
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced():
     """Hide the C++ log lines MediaPipe prints when the graph starts and when it is closed.
 
     They are written straight to file descriptor 2 by the native library, below anything
     Python's logging controls, so fd 2 points at /dev/null meanwhile (set POSECHECK_DEBUG=1
-    to see them).
+    to see them). Several pose models may start at once on their own threads: the first
+    one in saves the real stderr and the last one out puts it back.
     """
+    global _silence_depth, _saved_stderr
     if os.environ.get("POSECHECK_DEBUG"):
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    with _silence_lock:
+        if _silence_depth == 0:
+            sys.stderr.flush()
+            _saved_stderr = os.dup(2)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        _silence_depth += 1
     try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _silence_lock:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _saved_stderr is not None:
+                os.dup2(_saved_stderr, 2)
+                os.close(_saved_stderr)
+                _saved_stderr = None
 
 
 def _prominence(image_xy: np.ndarray, visibility: np.ndarray) -> float:

@@ -110,10 +110,16 @@ class PoseTrace:
             return None
 
 
-def cache_key(video: str | os.PathLike[str], model_sha256: str, max_people: int) -> str:
-    """Identify a (video file, model settings) pair by file size and mtime, model hash and people."""
+def cache_key(video: str | os.PathLike[str], model_sha256: str, max_people: int, workers: int = 1) -> str:
+    """Identify a (video file, model settings) pair by file size and mtime, model hash and people.
+
+    With one person the model tracks from frame to frame, so the poses depend on how many
+    workers shared the frames; with more, every frame is detected afresh and they do not.
+    """
     st = os.stat(video)
     raw = f"{Path(video).resolve()}|{st.st_size}|{st.st_mtime_ns}|{model_sha256}|{max_people}"
+    if max_people == 1 and workers > 1:
+        raw += f"|{workers} workers"
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

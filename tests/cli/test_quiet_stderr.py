@@ -77,3 +77,29 @@ def test_a_bad_choice_is_one_line_with_the_choices(tmp_path: Path):
         "error: invalid value for '--min-confidence': 'hgih' is not one of 'low', 'medium', 'high' "
         "(see 'posecheck batch --help')"
     ]
+
+
+def test_silencing_from_several_threads_at_once_gives_stderr_back():
+    """Pose models started side by side each hide the native start-up logs; whatever the
+    interleaving, stderr is the real one again once the last of them is done."""
+    import threading
+
+    from posecheck.pose.estimator import _native_stderr_silenced
+
+    real = os.fstat(2)
+    inside = threading.Barrier(3)
+    leave = [threading.Event() for _ in range(3)]
+
+    def model_start(k: int) -> None:
+        with _native_stderr_silenced():
+            inside.wait(timeout=5)
+            leave[k].wait(timeout=5)
+
+    threads = [threading.Thread(target=model_start, args=(k,)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    for k in (1, 0, 2):  # not in the order they came in
+        leave[k].set()
+        threads[k].join(timeout=5)
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (real.st_dev, real.st_ino)

@@ -8,53 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from posecheck.io.pipeline import ReadAhead, WriteBehind, at_rate
-
-
-def test_read_ahead_keeps_order_and_stays_a_few_items_ahead():
-    produced: list[int] = []
-
-    def source():
-        for i in range(50):
-            produced.append(i)
-            yield i
-
-    with ReadAhead(source(), depth=3) as ahead:
-        got = []
-        for item in ahead:
-            time.sleep(0.002)
-            got.append(item)
-            assert len(produced) - len(got) <= 3 + 1  # queue depth plus the item in the reader's hand
-    assert got == list(range(50))
-
-
-def test_read_ahead_raises_the_source_error_after_the_frames_before_it():
-    def source():
-        yield 1
-        yield 2
-        raise ValueError("truncated")
-
-    got = []
-    with pytest.raises(ValueError, match="truncated"), ReadAhead(source()) as ahead:
-        for item in ahead:
-            got.append(item)
-    assert got == [1, 2]
-
-
-def test_read_ahead_stops_its_thread_when_the_consumer_leaves_early():
-    def endless():
-        i = 0
-        while True:
-            yield i
-            i += 1
-
-    before = threading.active_count()
-    with ReadAhead(endless(), depth=2) as ahead:
-        for item in ahead:
-            if item == 5:
-                break
-    time.sleep(0.2)
-    assert threading.active_count() == before
+from posecheck.io.pipeline import Lanes, WriteBehind, at_rate
 
 
 def test_write_behind_consumes_everything_in_order_on_a_normal_exit():
@@ -100,3 +54,81 @@ def test_at_rate_keeps_evenly_spaced_frames(fps, rate, expected):
 def test_at_rate_refuses_a_rate_out_of_range():
     with pytest.raises(ValueError, match="between 0 and 240"):
         list(at_rate([SimpleNamespace(t=0.0)], 0.0))
+
+
+class _Worker:
+    """A stateful worker that records what it saw and on which thread."""
+
+    def __init__(self, delay_s: float = 0.0, fail_on: int | None = None):
+        self.seen: list[int] = []
+        self.threads: set[str] = set()
+        self.delay_s = delay_s
+        self.fail_on = fail_on
+
+    def __call__(self, item: int) -> int:
+        if item == self.fail_on:
+            raise RuntimeError(f"model failed on {item}")
+        self.seen.append(item)
+        self.threads.add(threading.current_thread().name)
+        time.sleep(self.delay_s)
+        return item * 10
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3])
+def test_lanes_give_results_in_source_order_each_worker_every_nth_item(lanes):
+    workers = [_Worker(delay_s=0.001 * (k + 1)) for k in range(lanes)]  # uneven speeds
+    with Lanes(range(20), workers) as running:
+        got = list(running)
+    assert got == [(i, i * 10) for i in range(20)]
+    for k, worker in enumerate(workers):
+        assert worker.seen == list(range(k, 20, lanes))
+        assert worker.threads == {f"posecheck-lane-{k}"}
+
+
+def test_lanes_run_side_by_side():
+    workers = [_Worker(delay_s=0.02), _Worker(delay_s=0.02)]
+    start = time.perf_counter()
+    with Lanes(range(20), workers) as running:
+        assert len(list(running)) == 20
+    assert time.perf_counter() - start < 20 * 0.02 * 0.75  # one lane alone needs 0.4 s
+
+
+def test_lanes_raise_a_source_error_after_every_earlier_result():
+    def source():
+        yield from range(5)
+        raise ValueError("truncated at frame 5")
+
+    got = []
+    with pytest.raises(ValueError, match="truncated at frame 5"), Lanes(source(), [_Worker(), _Worker()]) as running:
+        for item, _ in running:
+            got.append(item)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_lanes_raise_a_worker_error_at_its_item():
+    got = []
+    with pytest.raises(RuntimeError, match="model failed on 7"), Lanes(range(20), [_Worker(), _Worker(fail_on=7)]) as running:
+        for item, _ in running:
+            got.append(item)
+    assert got == list(range(7))
+
+
+def test_lanes_stop_every_thread_when_the_consumer_leaves_early():
+    def endless():
+        i = 0
+        while True:
+            yield i
+            i += 1
+
+    before = threading.active_count()
+    with Lanes(endless(), [_Worker(), _Worker()]) as running:
+        for item, _ in running:
+            if item == 5:
+                break
+    time.sleep(0.2)
+    assert threading.active_count() == before
+
+
+def test_lanes_of_an_empty_source_end_at_once():
+    with Lanes(iter(()), [_Worker(), _Worker()]) as running:
+        assert list(running) == []
