@@ -1,10 +1,12 @@
-"""Batch throughput: the same clips sequentially, on 2 local processes, and on a local Ray.
+"""Batch throughput: the same clips one at a time, on 2 local processes, and on a local Ray.
 
-    python benchmarks/bench_batch.py [FOLDER] [--clips N] [--rounds 2] [--model lite]
+    python benchmarks/bench_batch.py [FOLDER] [--clips N] [--rounds 2] [--model lite] [--rates 15,10]
 
 Each way runs as a whole ``posecheck batch`` process (start-up, model loading and all),
-the ways alternate round by round, and the table gives median seconds, clips per minute
-and the speed-up over the sequential run.
+the ways alternate round by round, and the table gives median seconds, clips per minute,
+the clips that passed and the speed-up over the baseline: one clip at a time with one pose
+model, the loop a user would write. ``--rates`` adds one-at-a-time runs at those
+``--analysis-fps`` (pass counts show what the lower rate costs).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -28,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clips", type=int, default=17, help="the first N labelled clips (1-500)")
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds (1-10)")
     ap.add_argument("--model", default="lite")
+    ap.add_argument("--rates", default="", help="comma-separated --analysis-fps values to add")
     args = ap.parse_args(argv)
     if not 1 <= args.clips <= 500 or not 1 <= args.rounds <= 10:
         ap.error("--clips must be 1..500 and --rounds 1..10")
@@ -39,23 +43,29 @@ def main(argv: list[str] | None = None) -> int:
     labels.write_text(json.dumps(data))
     base = [sys.executable, "-m", "posecheck.cli", "batch", str(folder), "--labels", str(labels), "--model", args.model, "-q"]
     ways = {
-        "sequential": base,
+        "one at a time, 1 pose worker": [*base, "--pose-workers", "1"],
+        "one at a time (pose workers 2)": [*base, "--pose-workers", "2"],
         "--jobs 2": [*base, "--jobs", "2"],
-        "--engine ray (local)": [*base, "--engine", "ray"],
+        "--engine ray (local, 2 actors)": [*base, "--engine", "ray"],
     }
+    for rate in filter(None, args.rates.split(",")):
+        ways[f"one at a time, --analysis-fps {rate}"] = [*base, "--analysis-fps", rate]
     seconds: dict[str, list[float]] = {k: [] for k in ways}
+    passed: dict[str, str] = {}
     for _ in range(args.rounds):
         for name, cmd in ways.items():
             start = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             seconds[name].append(time.perf_counter() - start)
+            found = re.search(r"(\d+) passed, (\d+) failed, (\d+) errors", done.stdout)
+            passed[name] = f"{found.group(1)}/{int(found.group(1)) + int(found.group(2)) + int(found.group(3))}" if found else "?"
     n = len(data["clips"])
-    seq = statistics.median(seconds["sequential"])
+    baseline = statistics.median(seconds["one at a time, 1 pose worker"])
     print(f"{n} clips from {folder}, model {args.model}, {args.rounds} rounds, {os.cpu_count()} cores")
-    print(f"{'way':30} {'median s':>9} {'clips/min':>10} {'speed-up':>9}")
+    print(f"{'way':36} {'median s':>9} {'clips/min':>10} {'passed':>7} {'speed-up':>9}")
     for name in ways:
         med = statistics.median(seconds[name])
-        print(f"{name:30} {med:9.1f} {60 * n / med:10.1f} {seq / med:9.2f}")
+        print(f"{name:36} {med:9.1f} {60 * n / med:10.1f} {passed[name]:>7} {baseline / med:9.2f}")
     return 0
 
 

@@ -6,6 +6,7 @@ that speeds up or slows down affects all alike), each as its own process:
     naive loop        python benchmarks/naive_loop.py CLIP            (decode, convert, infer; one person)
     inference only    python benchmarks/naive_loop.py CLIP --inference-only   (the model's own seconds)
     analyze --report  posecheck analyze CLIP -e squat --report r.json
+    analyze --report, 1 pose worker   the same with --pose-workers 1 (one model, one core)
     analyze --annotate posecheck analyze CLIP -e squat --report r.json --annotate a.mp4
 
 and the table gives the median wall seconds (start-up, model loading and all), each
@@ -51,6 +52,7 @@ def commands(clip: str, model: str, work: Path, max_people: int) -> dict[str, li
         "naive loop": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model],
         "inference only": [py, str(REPO / "benchmarks" / "naive_loop.py"), clip, "--model", model, "--inference-only"],
         "analyze --report": [*cli, "--report", str(work / f"r_{model}.json")],
+        "analyze --report, 1 pose worker": [*cli, "--report", str(work / f"r1_{model}.json"), "--pose-workers", "1"],
         "analyze --annotate": [*cli, "--report", str(work / f"r_{model}.json"), "--annotate", str(work / f"a_{model}.mp4")],
     }
 
@@ -85,12 +87,12 @@ def main(argv: list[str] | None = None) -> int:
                     infer.append(float(found.group(1)))
         base = wall["naive loop"]
         print(f"\nmodel {model}")
-        print(f"{'command':20} {'median s':>9} {'x naive':>8} {'peak RSS MB':>12}")
+        print(f"{'command':32} {'median s':>9} {'x naive':>8} {'peak RSS MB':>12}")
         for name in cmds:
             ratio = statistics.median(a / b for a, b in zip(wall[name], base, strict=True))
             shown = statistics.median(infer) if name == "inference only" else statistics.median(wall[name])
             label = name + (" (model time)" if name == "inference only" else "")
-            print(f"{label:20} {shown:9.2f} {ratio if name != 'inference only' else shown / statistics.median(base):8.2f} "
+            print(f"{label:32} {shown:9.2f} {ratio if name != 'inference only' else shown / statistics.median(base):8.2f} "
                   f"{max(rss[name]):12.0f}")
         report_ratio = statistics.median(a / b for a, b in zip(wall["analyze --report"], base, strict=True))
         annotate_ratio = statistics.median(

@@ -381,6 +381,7 @@ def run_batch(
     engine: str = "local",
     address: str | None = None,
     auto: bool = False,
+    pose_workers: int | None = None,
 ) -> list[ClipScore]:
     """Score every labelled clip in ``folder``; returns rows in label order.
 
@@ -390,7 +391,8 @@ def run_batch(
     number of clips about to be analysed, ``on_done(row)`` after each one, skipped rows
     included (for progress bars, and to keep the rows gathered when interrupted).
     ``auto``: the exercise is recognised, not taken from the label, and the recognition is
-    scored too. ``engine = "ray"`` analyses the clips on a Ray cluster (:mod:`posecheck.batch_ray`) at
+    scored too. ``pose_workers``: pose models per clip (default: the cores shared among the
+    ``jobs``; one per Ray actor). ``engine = "ray"`` analyses the clips on a Ray cluster (:mod:`posecheck.batch_ray`) at
     ``address`` (a local Ray when None); the labels are scored here either way.
     """
     if engine not in ("local", "ray"):
@@ -403,7 +405,8 @@ def run_batch(
 
         model = str(resolve_model(model).path)
     vocab = frozenset(fault_vocabulary if fault_vocabulary is not None else {f.fault for l in labels for f in l.faults})
-    pose_workers = _pose_workers_per_clip(jobs if engine == "local" else 1)
+    if pose_workers is None:
+        pose_workers = _pose_workers_per_clip(jobs) if engine == "local" else 1
     batch = [
         BatchJob(
             str(video), label, str(spec), model, str(trace_cache) if trace_cache else None, vocab, analysis_fps, auto,
@@ -455,7 +458,7 @@ def _run_on_ray(batch: list[BatchJob], model: str | None, address: str | None) -
     from posecheck.batch_ray import RayClip, analyze_on_ray
 
     by_key = {job.label.file: job for job in batch}
-    clips = [RayClip(job.label.file, job.video, job.spec_path, job.analysis_fps, job.auto) for job in batch]
+    clips = [RayClip(job.label.file, job.video, job.spec_path, job.analysis_fps, job.auto, job.pose_workers) for job in batch]
     for key, data, error in analyze_on_ray(clips, model or "", address=address):
         job = by_key[key]
         if error is not None:

@@ -30,6 +30,7 @@ class RayClip:
     spec_path: str
     analysis_fps: float | None = None
     auto: bool = False
+    pose_workers: int = 1  #: an actor holds one CPU: one pose model
 
 
 def _import_ray():
@@ -56,7 +57,7 @@ class ClipAnalyzer:
 
         try:
             spec = load_spec_file(clip.spec_path)
-            options = AnalyzeOptions(model=str(self.model_path), analysis_fps=clip.analysis_fps, pose_workers=1)
+            options = AnalyzeOptions(model=str(self.model_path), analysis_fps=clip.analysis_fps, pose_workers=clip.pose_workers)
             report = analyze_video(clip.video, None if clip.auto else spec, options)
         except PosecheckError as exc:
             return clip.key, None, str(exc)
