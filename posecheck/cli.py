@@ -160,6 +160,23 @@ ExerciseOpt = Annotated[
 ]
 
 
+MirrorOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mirror", metavar=FLAG,
+        help="flip the picture like a mirror (for a front-facing webcam); words and left/right stay correct",
+    ),
+]
+VoiceOpt = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--voice/--no-voice", metavar=FLAG,
+        help="speak counts, set-up help and form cues with espeak-ng \\[default: on when espeak-ng and an audio device are there]",
+        show_default=False,
+    ),
+]
+
+
 def _fail(exc: PosecheckError) -> typer.Exit:
     typer.echo(f"error: {exc.message}", err=True)
     return typer.Exit(exc.exit_code)
@@ -393,13 +410,7 @@ def live(
     source: Annotated[
         Optional[Path], typer.Option("--source", "-s", help="replay a video file in real time instead of a camera")
     ] = None,
-    mirror: Annotated[
-        bool,
-        typer.Option(
-            "--mirror", metavar=FLAG,
-            help="flip the picture like a mirror (for a front-facing webcam); words and left/right stay correct",
-        ),
-    ] = False,
+    mirror: MirrorOpt = False,
     report: Annotated[
         Optional[Path], typer.Option("--report", "-r", help="write the session report here when you stop")
     ] = None,
@@ -410,14 +421,7 @@ def live(
             "--headless", metavar=FLAG, help="no window: print updates instead (for machines without a display)"
         ),
     ] = False,
-    voice: Annotated[
-        Optional[bool],
-        typer.Option(
-            "--voice/--no-voice", metavar=FLAG,
-            help="speak counts, set-up help and form cues with espeak-ng \\[default: on when espeak-ng and an audio device are there]",
-            show_default=False,
-        ),
-    ] = None,
+    voice: VoiceOpt = None,
 ) -> None:
     """Live feedback from a camera (or a file played in real time): q or Esc stops, f full screen; Ctrl-C interrupts."""
     from posecheck.live import StopRequest
@@ -866,15 +870,24 @@ def _validate_each(files: list[Path], load) -> int:
 def routine(
     name: Annotated[str, typer.Argument(metavar="NAME|list|show|validate|schema", help="a routine to run, or what to do with routines")],
     routine_name: Annotated[Optional[str], typer.Argument(metavar="[ROUTINE]", help="with show or validate: which one")] = None,
-    source: Annotated[Optional[Path], typer.Option("--source", "-s", help="a recorded routine video to score against the routine")] = None,
+    source: Annotated[
+        Optional[Path],
+        typer.Option("--source", "-s", help="a recorded routine video to score (with --live: to replay through the live coach)"),
+    ] = None,
     camera: Annotated[Optional[int], typer.Option("--camera", "-c", help="coach live from this camera")] = None,
+    live: Annotated[
+        bool, typer.Option("--live", metavar=FLAG, help="replay the --source video in real time through the live coach")
+    ] = False,
     report: Annotated[Optional[Path], typer.Option("--report", "-r", help="write the session report (JSON) here")] = None,
     model: ModelOpt = None,
     trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
     headless: Annotated[bool, typer.Option("--headless", metavar=FLAG, help="no window: print updates instead")] = False,
+    mirror: MirrorOpt = False,
+    voice: VoiceOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
-    """The seeds' routines: list, show, validate, print the schema, or run one (a recorded video with --source)."""
+    """The seeds' routines: list, show, validate, print the schema, or run one: coached live (--camera N,
+    or --source FILE --live) or a recorded video scored (--source FILE)."""
     import json
 
     from posecheck.routines import RoutineSpec, load_routine, load_routine_file, routine_files
@@ -903,10 +916,9 @@ def routine(
                 raise typer.Exit(SpecError.exit_code)
             return
         plan = load_routine(name)
-        if source is None and camera is None:
-            raise UsageError("give --source VIDEO (a recorded routine) or --camera N (live coaching)")
-        if camera is not None:
-            raise UsageError("live routine coaching from a camera is not built yet; record the routine and use --source")
+        _check_routine_mode(source, camera, live, mirror, voice, trace_cache)
+        if camera is not None or live:
+            return _routine_live(plan, camera, source, report, model, headless, mirror, voice)
         source = find_input(source)
         check_outputs({"--report": (report, "report")}, [("the routine video", source), *_model_input(model)])
         check_cache_folder(trace_cache)
@@ -931,6 +943,67 @@ def routine(
             session.write_json(report)
         except PosecheckError as exc:
             raise _fail(exc) from None
+
+
+def _check_routine_mode(source: Path | None, camera: int | None, live: bool, mirror: bool, voice: bool | None,
+                        trace_cache: Path | None) -> None:
+    """``routine NAME`` runs live (``--camera N``, or ``--source FILE --live``) or scores a
+    recording (``--source FILE``); options of the other mode are refused, by name."""
+    if source is None and camera is None:
+        raise UsageError("give --source VIDEO (a recorded routine; add --live to replay it through the live coach) "
+                         "or --camera N (live coaching)")
+    if source is not None and camera is not None:
+        raise UsageError("give --camera N or --source VIDEO, not both")
+    if camera is not None and camera < 0:
+        raise UsageError(f"--camera must be 0 or more, got {camera}")
+    if live and source is None:
+        raise UsageError("--live replays a --source VIDEO through the live coach; a camera is always live")
+    if camera is not None or live:
+        if trace_cache is not None:
+            raise UsageError("--trace-cache is for scoring a recorded routine (--source VIDEO without --live)")
+        return
+    given = [flag for flag, on in (("--mirror", mirror), ("--voice/--no-voice", voice is not None)) if on]
+    if given:
+        raise UsageError(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for live coaching "
+                         "(--camera N, or --source VIDEO --live)")
+
+
+def _routine_live(plan, camera: int | None, source: Path | None, report: Path | None, model: str | None,
+                  headless: bool, mirror: bool, voice: bool | None) -> None:
+    """Coach ``plan`` live; Ctrl-C, q or Esc keep what was done (the report says why it is incomplete)."""
+    from posecheck.live import LiveOptions, StopRequest
+
+    # As in 'live': Ctrl-C from here on stops between frames and the report is still written.
+    with StopRequest() as stop:
+        try:
+            if source is not None:
+                source = find_input(source)
+            inputs = [("the --source video", source)] if source is not None else []
+            check_outputs({"--report": (report, "report")}, inputs + _model_input(model))
+            from posecheck.live_routine import run_live_routine
+
+            options = LiveOptions(camera=camera or 0, source=source, mirror=mirror, model=model, headless=headless,
+                                  voice=voice)
+            outcome = run_live_routine(plan, options, stop=stop)
+        except KeyboardInterrupt:  # a second Ctrl-C while something was stuck
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except PosecheckError as exc:
+            _write_partial(exc, report)
+            raise _fail(exc) from None
+        typer.echo(outcome.report.summary())
+        if outcome.dropped:
+            typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
+        if report is not None:
+            try:
+                outcome.report.write_json(report)
+            except PosecheckError as exc:
+                raise _fail(exc) from None
+            if not outcome.report.complete:
+                typer.echo(f"partial report written to {report}", err=True)
+        if outcome.interrupted:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _usage_error_line(exc: Exception) -> str:

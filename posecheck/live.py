@@ -1,6 +1,11 @@
 """Live feedback: camera (or a file replayed in real time) → pose → session → window and voice.
 
-``run_live`` owns the loop. The window shows the same overlay as annotated videos plus
+One loop (:func:`run_runner`) serves every live mode: it reads frames, runs the model and
+hands each pose to a :class:`Runner`, which updates its own state, speaks, and draws the
+overlay or prints. :class:`ExerciseRunner` coaches one exercise (``run_live``); the routine
+coach's runner lives in :mod:`posecheck.live_routine`.
+
+``run_live`` runs one exercise. The window shows the same overlay as annotated videos plus
 camera set-up help (:mod:`posecheck.setup_check`) and a key hint; ``q`` or Esc stops, ``f``
 toggles full screen (to read the count from across the room). Ctrl-C stops too, but as
 an interruption: the loop ends after the frame in hand, the model is closed, and the
@@ -31,7 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import numpy as np
@@ -152,7 +157,7 @@ class LiveStats:
 
 @dataclass
 class LiveOutcome:
-    report: Report
+    report: Report  #: or a :class:`~posecheck.routines.RoutineReport` from the routine coach
     frames: int
     dropped: int
     interrupted: bool
@@ -263,15 +268,18 @@ def _print_changes(
 
 
 def _quiet_opencv() -> Callable[[], None]:
-    """Silence OpenCV's own log lines (``[ERROR:0@...] Camera index out of range``); returns the undo.
+    """Load OpenCV and silence its own log lines (``[ERROR:0@...] Camera index out of range``);
+    returns the undo.
 
-    posecheck reports a missing camera as one line of its own. ``POSECHECK_DEBUG=1`` keeps them.
+    OpenCV is loaded here, before anything loads PyAV: with PyAV's FFmpeg loaded first,
+    opening the OpenCV window hangs. posecheck reports a missing camera as one line of its
+    own. ``POSECHECK_DEBUG=1`` keeps OpenCV's lines.
     """
+    import cv2
+
     if os.environ.get("POSECHECK_DEBUG"):
         return lambda: None
     try:
-        import cv2
-
         logging = cv2.utils.logging
         previous = logging.getLogLevel()
         logging.setLogLevel(logging.LOG_LEVEL_SILENT)
@@ -282,6 +290,92 @@ def _quiet_opencv() -> Callable[[], None]:
 
 #: Shows one finished overlay; returns True to stop (in place of the window, e.g. for benchmarks).
 Display = Callable[["np.ndarray"], bool]
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a live session ended: ``finished`` (the runner was done), ``source_ended``, ``quit``
+    (q or Esc, or the display said stop), ``interrupted`` (Ctrl-C) or ``error`` (``message``)."""
+
+    how: str
+    message: str | None = None
+
+
+class Runner(Protocol):
+    """What the live loop drives on every frame: one exercise (:class:`ExerciseRunner`) or a
+    routine coach (:class:`posecheck.live_routine.RoutineRunner`).
+
+    The loop builds the runner before the source is opened (so a report can always be made),
+    calls :meth:`start` once the voice and the model are ready, then per frame :meth:`step`
+    and either :meth:`overlay` (a window or display) or :meth:`print_update` (headless).
+    """
+
+    key_hint: str  #: the keys the window offers
+
+    def start(self, speaker: Any) -> None: ...
+
+    def step(self, pose: Any) -> None: ...
+
+    def overlay(self, image: np.ndarray, mirror: bool, key_hint: str | None) -> np.ndarray: ...
+
+    def print_update(self) -> None: ...
+
+    def key(self, code: int) -> None: ...
+
+    @property
+    def finished(self) -> bool: ...
+
+    def report(self, source: Any, model: Any, ending: Ending) -> Any: ...
+
+
+class ExerciseRunner:
+    """One exercise live: analysis, camera set-up check, voice coach, overlay, printed updates."""
+
+    key_hint = KEY_HINT
+    finished = False
+
+    def __init__(self, spec: ExerciseSpec, options: LiveOptions, printer: Callable[[str], None]):
+        from posecheck.analyze import Analysis
+        from posecheck.setup_check import SetupCheck
+
+        self.spec = spec
+        self.analysis = Analysis(spec)
+        self.setup_check = SetupCheck.for_spec(spec) if options.setup_check else None
+        self._show_text = _print_changes(printer, spec)
+        self._last: tuple = ()
+
+    def start(self, speaker: Any) -> None:
+        from posecheck.render.annotate import Annotator
+        from posecheck.voice import VoiceCoach
+
+        self.annotator = Annotator(self.spec)
+        self.coach = VoiceCoach(speaker, self.spec)
+        self.coach.start()
+
+    def step(self, pose: Any) -> None:
+        state = self.analysis.update(pose)
+        setup = self.setup_check.update(pose) if self.setup_check is not None else None
+        messages = self.annotator.feed.update(state)
+        self.coach.update(state, messages, setup)
+        self._last = (pose, state, setup, messages)
+
+    def overlay(self, image: np.ndarray, mirror: bool, key_hint: str | None) -> np.ndarray:
+        from posecheck.render.hud import HudInfo
+
+        pose, state, setup, messages = self._last
+        info = HudInfo(setup=setup, key_hint=key_hint)
+        return self.annotator.draw(image, pose, state, mirror=mirror, info=info, faults=messages)
+
+    def print_update(self) -> None:
+        _, state, setup, messages = self._last
+        self._show_text(state, messages, setup)
+
+    def key(self, code: int) -> None:
+        """No keys beyond quit and full screen."""
+
+    def report(self, source: Any, model: Any, ending: Ending) -> Report:
+        error = INTERRUPTED if ending.how == "interrupted" else ending.message if ending.how == "error" else None
+        return self.analysis.report(source, model, error)
 
 
 def run_live(
@@ -300,12 +394,26 @@ def run_live(
     ``display`` replaces the window: it gets every finished overlay (nothing is printed
     for it). ``speaker_factory`` replaces the espeak-ng voice (tests).
     """
+    return run_runner(lambda: ExerciseRunner(spec, options, printer), options, printer, stop, display, speaker_factory)
+
+
+def run_runner(
+    make_runner: Callable[[], Runner],
+    options: LiveOptions,
+    printer: Callable[[str], None] = print,
+    stop: StopRequest | None = None,
+    display: Display | None = None,
+    speaker_factory: Callable[[], Any] | None = None,
+) -> LiveOutcome:
+    """The live loop around any :class:`Runner` (see :func:`run_live` for the arguments).
+
+    ``make_runner`` builds it once OpenCV is loaded (see :func:`_quiet_opencv`)."""
     own_stop = stop is None
     stop = stop or StopRequest()
     with stop if own_stop else contextlib.nullcontext():
         restore_logs = _quiet_opencv()
         try:
-            return _run(spec, options, printer, stop, display, speaker_factory)
+            return _run(make_runner(), options, printer, stop, display, speaker_factory)
         finally:
             restore_logs()
 
@@ -314,15 +422,16 @@ class _Window:
     """The OpenCV window: resizable (the picture scales with it), ``f`` for full screen.
 
     It opens at 1.5 times a small picture's size (640x480 becomes 960x720), so the count
-    can be read from a few metres without going full screen.
+    can be read from a few metres without going full screen. Other keys go to ``on_key``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_key: Callable[[int], None] | None = None) -> None:
         import cv2
 
         self._cv2 = cv2
         self._full = False
         self._sized = False
+        self._on_key = on_key
         cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
 
     def show(self, image: np.ndarray) -> bool:
@@ -338,6 +447,8 @@ class _Window:
             self._full = not self._full
             mode = cv2.WINDOW_FULLSCREEN if self._full else cv2.WINDOW_NORMAL
             cv2.setWindowProperty(WINDOW, cv2.WND_PROP_FULLSCREEN, mode)
+        elif key != 0xFF and key not in _STOP_KEYS and self._on_key is not None:
+            self._on_key(key)
         return key in _STOP_KEYS
 
     def close(self) -> None:
@@ -345,50 +456,43 @@ class _Window:
 
 
 def _run(
-    spec: ExerciseSpec,
+    runner: Runner,
     options: LiveOptions,
     printer: Callable[[str], None],
     stop: StopRequest,
     display: Display | None,
     speaker_factory: Callable[[], Any] | None,
 ) -> LiveOutcome:
-    from posecheck.analyze import Analysis
     from posecheck.errors import PosecheckError
     from posecheck.io.video import CameraSource, RealTimeSource, VideoSource
     from posecheck.pose.estimator import EstimatorOptions, PoseEstimator
     from posecheck.pose.models import resolve_model
-    from posecheck.render.annotate import Annotator
-    from posecheck.render.hud import HudInfo
     from posecheck.report import SourceInfo
-    from posecheck.setup_check import SetupCheck
-    from posecheck.voice import VoiceCoach, open_speaker
+    from posecheck.voice import open_speaker
 
     headless = display is None and (options.headless or not display_available())
     if headless and not options.headless:
         printer("no display found: running headless, printing updates instead of a window")
     model = resolve_model(options.model)
     source = RealTimeSource(VideoSource(options.source)) if options.source else CameraSource(options.camera)
-    session = Analysis(spec)
     stats = LiveStats()
     frames = 0
+    ending = Ending("source_ended")
 
-    def report(error: str | None) -> Report:
+    def report(end: Ending) -> Any:
         info = source.info
         src = SourceInfo(info.path, info.fps, info.frame_count, frames, info.width, info.height)
-        return session.report(src, model, error)
+        return runner.report(src, model, end)
 
     with source:
         if not stop.requested:
-            annotator = Annotator(spec)
-            show_text = _print_changes(printer, spec)
-            setup_check = SetupCheck.for_spec(spec) if options.setup_check else None
             speaker = speaker_factory() if speaker_factory is not None else open_speaker(options.voice, printer)
-            coach = VoiceCoach(speaker, spec)
             estimator_options = EstimatorOptions(model=str(model.path), max_people=options.max_people)
             with speaker, PoseEstimator(estimator_options) as estimator:
-                coach.start()
-                window = None if headless or display is not None else _Window()
+                runner.start(speaker)
+                window = None if headless or display is not None else _Window(runner.key)
                 show = display or (window.show if window is not None else None)
+                hint = runner.key_hint if window is not None else None
                 latest = LatestFrames(source)
                 started = time.perf_counter()
                 try:
@@ -396,32 +500,27 @@ def _run(
                         for frame, available in () if stop.requested else latest:
                             taken = time.perf_counter()
                             read_at_take = latest.read
-                            pose = estimator.process(frame.image, frame.t)
-                            state = session.update(pose)
+                            runner.step(estimator.process(frame.image, frame.t))
                             frames += 1
-                            setup = setup_check.update(pose) if setup_check is not None else None
-                            messages = annotator.feed.update(state)
-                            coach.update(state, messages, setup)
                             if not speaker.background:  # a speaker without its own thread speaks from here
                                 speaker.update()
                             quit_now = False
                             if show is not None:
-                                info = HudInfo(setup=setup, key_hint=KEY_HINT if window is not None else None)
-                                image = annotator.draw(frame.image, pose, state, mirror=options.mirror, info=info,
-                                                       faults=messages)
+                                image = runner.overlay(frame.image, options.mirror, hint)
                                 stats.latency_ms.append((time.perf_counter() - available) * 1000)
                                 quit_now = show(image)
                             else:
                                 stats.latency_ms.append((time.perf_counter() - available) * 1000)
-                                show_text(state, messages, setup)
+                                runner.print_update()
                             stats.wait_ms.append((taken - available) * 1000)
                             stats.behind.append(latest.read - read_at_take)
-                            if quit_now or stop.requested:
+                            if quit_now or stop.requested or runner.finished:
+                                ending = Ending("quit" if quit_now else "finished")
                                 break
                 except KeyboardInterrupt:  # a second Ctrl-C, or no handler could be installed
                     stop.requested = True
                 except PosecheckError as exc:
-                    exc.partial_report = report(str(exc))  # type: ignore[attr-defined]
+                    exc.partial_report = report(Ending("error", str(exc)))  # type: ignore[attr-defined]
                     raise
                 finally:
                     stats.wall_s = time.perf_counter() - started
@@ -432,5 +531,5 @@ def _run(
                         window.close()
                     if stop.requested:
                         speaker.close(drain_s=0.0)
-        outcome = report(INTERRUPTED if stop.requested else None)
+        outcome = report(Ending("interrupted") if stop.requested else ending)
     return LiveOutcome(outcome, frames, stats.dropped, stop.requested, headless, stats)

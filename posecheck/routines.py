@@ -176,8 +176,9 @@ def score_routine(routine: RoutineSpec, done: Sequence[DoneSet]) -> list[dict]:
         if d is not None:
             if p.reps is not None:
                 got = min(d.per_side.values()) if p.per_side and d.per_side else (d.reps or 0)
+                need = 2 * p.reps if p.per_side and not d.per_side else p.reps  # both sides in one count
                 row["done"] = f"{d.reps or 0} reps" + (f" ({', '.join(f'{k} {v}' for k, v in d.per_side.items())})" if d.per_side else "")
-                row["met"] = got >= p.reps
+                row["met"] = got >= need
             elif p.per_side and d.hold_per_side:
                 row["done"] = ", ".join(f"{k} {v:.1f} s" for k, v in d.hold_per_side.items()) + " with good form"
                 row["met"] = all(v >= p.hold_s - HOLD_SLACK_S for v in d.hold_per_side.values())
@@ -254,19 +255,22 @@ def routine_report(routine: RoutineSpec, source: str, done: Sequence[DoneSet], e
     )
 
 
+def done_from_result(exercise: str, start_s: float, end_s: float, r) -> DoneSet:
+    """What one stretch of one exercise shows, from its closed session's
+    :class:`~posecheck.core.session.SessionResult`: counts, hold times and the form issues
+    (per-rep cues failed, frame cues that fired)."""
+    counted = r.spec.reps is not None or r.spec.sequence is not None
+    fired = {cid for cid, c in r.cues.items() if c.windows_s and c.spec.kind == "frame"}
+    issues = sorted({c for rep in r.reps for c in rep.failed_cues} | fired)
+    per_side_hold = {s: good for s, (_, good) in r.hold_per_side.items()} if r.hold_per_side else None
+    return DoneSet(
+        exercise=exercise, start_s=start_s, end_s=end_s,
+        reps=len(r.reps) if counted else None, per_side=r.per_side,
+        hold_s=r.hold_s, good_form_s=r.good_form_s, form_issues=tuple(issues), hold_per_side=per_side_hold,
+    )
+
+
 def done_from_segments(segments) -> list[DoneSet]:
     """What a recorded routine video shows, from recognised segments (see :mod:`posecheck.recognize`)."""
-    out = []
-    for seg in segments:
-        if seg.exercise is None or seg.result is None:
-            continue
-        r = seg.result
-        counted = r.spec.reps is not None or r.spec.sequence is not None
-        issues = sorted({c for rep in r.reps for c in rep.failed_cues} | {cid for cid, c in r.cues.items() if c.windows_s and c.spec.kind == "frame"})
-        per_side_hold = {s: good for s, (_, good) in r.hold_per_side.items()} if r.hold_per_side else None
-        out.append(DoneSet(
-            exercise=seg.exercise, start_s=seg.start_s, end_s=seg.end_s,
-            reps=len(r.reps) if counted else None, per_side=r.per_side,
-            hold_s=r.hold_s, good_form_s=r.good_form_s, form_issues=tuple(issues), hold_per_side=per_side_hold,
-        ))
-    return out
+    return [done_from_result(seg.exercise, seg.start_s, seg.end_s, seg.result)
+            for seg in segments if seg.exercise is not None and seg.result is not None]

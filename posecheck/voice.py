@@ -519,6 +519,16 @@ class VoiceCoach:
 
     # -- driven by a routine runner ---------------------------------------------------------
 
+    def begin(self, spec: ExerciseSpec | None = None, dosage: Dosage | None = None) -> None:
+        """Switch to an exercise (or the next set) and forget the old counts, without a word:
+        for a runner that words its own announcements (:mod:`posecheck.coach`)."""
+        if spec is not None:
+            self.spec = spec
+            self.dosage = spec.dosage
+        if dosage is not None:
+            self.dosage = dosage
+        self._reset()
+
     def start(self, spec: ExerciseSpec | None = None, set_index: int | None = None, sets: int | None = None,
               safety: bool = True, dosage: Dosage | None = None) -> None:
         """Begin an exercise (or the next set): forget the old counts and announce it.
@@ -526,12 +536,7 @@ class VoiceCoach:
         The announcement, the avoid warning and the safety notes go out at safety priority
         in that order (they wait for nothing and expire never).
         """
-        if spec is not None:
-            self.spec = spec
-            self.dosage = spec.dosage
-        if dosage is not None:
-            self.dosage = dosage
-        self._reset()
+        self.begin(spec, dosage)
         self.speaker.say(announcement(self.spec, set_index, sets, self.dosage), Priority.SAFETY)
         avoid = avoid_text(self.spec)
         if avoid:

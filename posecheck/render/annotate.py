@@ -20,7 +20,7 @@ import numpy as np
 from posecheck.core.metrics import CompiledMetric
 from posecheck.core.session import FrameState
 from posecheck.pose.landmarks import JOINT_INDEX, SKELETON_EDGES, PoseFrame
-from posecheck.render.hud import FAULT, GOOD, CueFeed, Hud, HudInfo, hud_content
+from posecheck.render.hud import FAULT, GOOD, CueFeed, Hud, HudContent, HudInfo, hud_content
 from posecheck.specs.schema import ExerciseSpec
 
 # BGR; the fault and good colours are the HUD's (Okabe–Ito vermillion and bluish green)
@@ -44,10 +44,12 @@ class Annotator:
         self.feed = CueFeed(spec)
         self.hud = Hud()
 
-    def _joint_status(self, state: FrameState) -> dict[int, str]:
+    def _joint_status(self, state: FrameState | None) -> dict[int, str]:
         """Per landmark: "fail" beats "ok" beats "idle", over the cues that watch it."""
         rank = {"idle": 0, "ok": 1, "fail": 2}
         out: dict[int, str] = {}
+        if state is None:
+            return out
         side = state.side or "left"
         for cue_id, metric in self._cue_metrics.items():
             status = state.cues.get(cue_id, "idle")
@@ -71,18 +73,26 @@ class Annotator:
         :class:`~posecheck.render.hud.CueFeed` works them out (frames must then come in order).
         ``info``: what the caller adds (set-up status, set number, key hint).
         """
+        if faults is None:
+            faults = self.feed.update(state)
+        return self.draw_content(image, pose, hud_content(self.spec, state, faults, info), state, mirror)
+
+    def draw_content(
+        self, image: np.ndarray, pose: PoseFrame, content: HudContent, state: FrameState | None = None,
+        mirror: bool = False,
+    ) -> np.ndarray:
+        """Skeleton (coloured by ``state``'s cues; plain without a state) and a ready-made HUD
+        on a copy of ``image``: for views that are not one exercise's state, like a rest."""
         out = image.copy()
         scale = max(1.0, min(out.shape[0], out.shape[1]) / 480)
         if pose.detected:
             self._skeleton(out, pose, state, scale)
         if mirror:
             out = np.ascontiguousarray(out[:, ::-1])
-        if faults is None:
-            faults = self.feed.update(state)
-        self.hud.draw(out, hud_content(self.spec, state, faults, info))
+        self.hud.draw(out, content)
         return out
 
-    def _skeleton(self, out: np.ndarray, pose: PoseFrame, state: FrameState, scale: float) -> None:
+    def _skeleton(self, out: np.ndarray, pose: PoseFrame, state: FrameState | None, scale: float) -> None:
         status = self._joint_status(state)
         colour = {"fail": FAIL, "ok": OK, "idle": IDLE}
         xy = pose.image_xy

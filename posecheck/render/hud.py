@@ -168,7 +168,8 @@ def hud_content(
     progress: float | None = None
     target_met = False
     sides = None
-    if spec.mode in ("reps", "sequence"):
+    timed = spec.mode == "hold" or (info.dosage is not None and dosage.reps is None and dosage.hold_s is not None)
+    if not timed:
         big, unit = str(state.reps), "reps" if spec.mode == "reps" else "cycles"
         target = f"/ {_range(*dosage.reps)}{each}" if dosage.reps else None
         done = min(state.per_side.values()) if (state.per_side and dosage.per_side) else state.reps
@@ -183,7 +184,10 @@ def hud_content(
         if dosage.hold_s:
             progress = min(1.0, state.hold_s / dosage.hold_s[0])
             target_met = state.hold_s >= dosage.hold_s[0]
-    if spec.mode != "hold" and spec.hold is not None and state.hold_s > 0:
+        if state.hold_per_side:
+            held = state.hold_per_side.items()
+            sides = "   ".join(f"{s[0].upper()} {v:.0f} s" for s, v in held if s in ("left", "right"))
+    if not timed and spec.hold is not None and state.hold_s > 0:
         sides = ((sides + "   ") if sides else "") + f"hold {state.hold_s:.0f} s"
 
     if not state.detected:
@@ -192,7 +196,7 @@ def hud_content(
         status, kind = "FIX FORM", "fault"
     elif not state.in_posture:
         status, kind = "GET INTO POSITION", "idle"
-    elif spec.mode == "hold" and not state.in_position:
+    elif timed and not state.in_position:
         status, kind = ("HOLD PAUSED" if state.hold_s > 0 else "GET INTO POSITION"), "idle"
     else:
         status, kind = "GOOD FORM", "good"
@@ -208,6 +212,28 @@ def hud_content(
         title=spec.title, set_text=set_text, big=big, unit=unit, target=target, progress=progress,
         target_met=target_met, sides=sides, status=status, status_kind=kind, faults=tuple(faults),
         setup=setup, caution=caution_text(spec), key_hint=info.key_hint, banner=info.banner,
+    )
+
+
+def rest_content(next_spec: ExerciseSpec, left_s: float, total_s: float, info: HudInfo | None = None) -> HudContent:
+    """The HUD of a rest between two sets: the seconds left, big, and what comes next."""
+    info = info or HudInfo()
+    dosage = info.dosage or next_spec.dosage
+    target = None
+    if dosage.reps or dosage.hold_s:
+        low = dosage.reps[0] if dosage.reps else None
+        target = f"{low} reps" if low is not None else f"{_range(*dosage.hold_s, ' s')} hold"
+        target += " each side" if dosage.per_side else ""
+    set_text = None
+    if info.set_index is not None:
+        total = info.sets or dosage.sets
+        set_text = f"Set {info.set_index} of {total}" if total else f"Set {info.set_index}"
+    return HudContent(
+        title=f"Next: {next_spec.title}", set_text=set_text, big=str(max(0, math.ceil(round(left_s, 3)))), unit="s rest",
+        target=f"then {target}" if target else None,
+        progress=min(1.0, max(0.0, 1.0 - left_s / total_s)) if total_s > 0 else None, target_met=False,
+        sides=None, status="REST", status_kind="idle", faults=(), setup=None, caution=caution_text(next_spec),
+        key_hint=info.key_hint, banner=info.banner,
     )
 
 
@@ -307,37 +333,41 @@ class Hud:
     def _top(self, img: np.ndarray, c: HudContent, u: float) -> int:
         w = img.shape[1]
         pad = int(10 * u)
-        panel_h = int(112 * u)
-        _shade(img, 0, 0, w, panel_h)
         big_scale, big_th = 3.0 * u, max(2, round(5 * u))
         (bw, bh), _ = cv2.getTextSize(c.big, FONT, big_scale, big_th)
         base = pad + bh
-        _text(img, c.big, pad, base, big_scale, WHITE, big_th)
         x = pad + bw + int(8 * u)
         small, small_th = 0.62 * u, max(1, round(1.4 * u))
+        x_after = x + text_width(c.unit, small, small_th)
+        if c.target:
+            x_after = max(x_after, x + text_width(c.target, 0.8 * u, max(1, round(2 * u))))
+        r = int(13 * u)
+
+        # title, set, sides: between the number and the chip, wrapped; the panel grows to hold them
+        col_x = x_after + int(22 * u)
+        col_w = max(int(80 * u), w - pad - col_x)
+        first_y = pad + r * 2 + int(26 * u)
+        title_scale, title_th = 0.72 * u, max(1, round(1.6 * u))
+        info_lines = wrap_text(c.title, col_w, title_scale, title_th)
+        extra = [t for t in (c.set_text, c.sides) if t]
+        last_y = first_y + int(24 * u) * (len(info_lines) + len(extra) - 1)
+        panel_h = max(int(112 * u), last_y + int(20 * u))
+
+        _shade(img, 0, 0, w, panel_h)
+        _text(img, c.big, pad, base, big_scale, WHITE, big_th)
         _text(img, c.unit, x, base - int(34 * u), small, MUTED, small_th)
         if c.target:
             _text(img, c.target, x, base, 0.8 * u, WHITE, max(1, round(2 * u)))
-            x_after = x + max(text_width(c.target, 0.8 * u, max(1, round(2 * u))), text_width(c.unit, small, small_th))
-        else:
-            x_after = x + text_width(c.unit, small, small_th)
 
         # status chip, top right: icon and word
         chip_scale, chip_th = 0.72 * u, max(1, round(2 * u))
         chip_w = text_width(c.status, chip_scale, chip_th)
-        r = int(13 * u)
         cx_icon = w - pad - chip_w - int(10 * u) - r
         cy = pad + r + int(2 * u)
         _ICONS[c.status_kind](img, cx_icon, cy, r, max(2, round(2.5 * u)))
         _text(img, c.status, w - pad - chip_w, cy + int(9 * u), chip_scale, _STATUS_COLOUR[c.status_kind], chip_th)
 
-        # title, set, sides: between the number and the chip, wrapped
-        col_x = x_after + int(22 * u)
-        col_w = max(int(80 * u), w - pad - col_x)
-        line_y = pad + r * 2 + int(26 * u)
-        title_scale, title_th = 0.72 * u, max(1, round(1.6 * u))
-        info_lines = wrap_text(c.title, col_w, title_scale, title_th)
-        extra = [t for t in (c.set_text, c.sides) if t]
+        line_y = first_y
         for line in info_lines + extra:
             _text(img, line, col_x, line_y, title_scale, WHITE if line in info_lines else MUTED, title_th)
             line_y += int(24 * u)
@@ -353,7 +383,7 @@ class Hud:
             cv2.rectangle(img, (pad, y0), (fill, y1), GOOD, -1)
             if c.target_met:
                 _good_icon(img, w - pad - int(7 * u), (y0 + y1) // 2, int(9 * u), max(2, round(2 * u)))
-        return max(panel_h, line_y - int(14 * u))
+        return panel_h
 
     def _strip(self, img: np.ndarray, text: str, y: int, u: float, bg, fg) -> int:
         """A full-width coloured strip of wrapped text under ``y``; returns its bottom."""
