@@ -393,8 +393,10 @@ OUTPUT_KINDS: dict[str, _OutputKind] = {
 }
 
 _ENCODER_OPTIONS = {
-    # no B-frames: decode order = display order, so variable frame times need no edit list
-    "libx264": {"preset": "superfast", "crf": "23", "bf": "0"},
+    # no B-frames: decode order = display order, so variable frame times need no edit list.
+    # ultrafast: 2.5 ms a 960x544 frame against superfast's 4.5 (same size at crf 23), so
+    # drawing and encoding stay within 15% of the analysis time with both cores on the model
+    "libx264": {"preset": "ultrafast", "crf": "23", "bf": "0"},
     # constant quality (crf with no bitrate cap), fast enough to keep up with analysis
     "libvpx-vp9": {"crf": "32", "b": "0", "deadline": "good", "cpu-used": "5", "row-mt": "1"},
     "mjpeg": {"flags": "+qscale", "global_quality": str(3 * 118)},  # -q:v 3

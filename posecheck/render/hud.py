@@ -276,7 +276,16 @@ def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, colour=PANEL, al
     if x1 <= x0 or y1 <= y0:
         return
     roi = img[y0:y1, x0:x1]
-    roi[:] = cv2.addWeighted(roi, 1 - alpha, np.full_like(roi, colour), alpha, 0)
+    roi[:] = cv2.addWeighted(roi, 1 - alpha, _solid(roi.shape, tuple(colour)), alpha, 0)
+
+
+@lru_cache(maxsize=16)
+def _solid(shape: tuple[int, ...], colour: tuple[int, ...]) -> np.ndarray:
+    """A block of one colour, kept between frames: the panels are the same size every frame."""
+    block = np.empty(shape, np.uint8)
+    block[:] = colour
+    block.flags.writeable = False
+    return block
 
 
 def _text(img, text: str, x: int, y: int, scale: float, colour, thickness: int) -> None:
