@@ -232,17 +232,19 @@ def test_the_forearm_side_plank_elbow_is_still_judged_from_the_front_oblique():
 
 # --------------------------------------------------------------------------- labels and real clips
 
-@pytest.mark.parametrize(("alias", "spec"), [("lunge", "reverse_lunge"), ("good_morning", "good_morning"),
-                                             ("hip_hinge", "hip_hinge"), ("pigeon_pose", "pigeon_pose")])
+@pytest.mark.parametrize(("alias", "spec"), [("lunge", "reverse_lunge"), ("walking_lunge", "reverse_lunge"),
+                                             ("good_morning", "good_morning"), ("hip_hinge", "hip_hinge"),
+                                             ("pigeon_pose", "pigeon_pose")])
 def test_label_names_resolve_to_the_spec_that_judges_them(alias, spec):
     assert canonical_exercise(alias) == spec
 
 
-@pytest.mark.parametrize("name", ["walking_lunge", "side_lunge", "hip_circles", "side_plank_hip_dip"])
+@pytest.mark.parametrize("name", ["side_lunge", "hip_circles", "side_plank_hip_dip"])
 def test_real_labels_no_spec_judges_fairly_stay_unresolved(name):
-    """Walking lunges change the front leg before standing up, a side lunge bends the knee
-    sideways, hip circles turn the pelvis with both feet down, hip dips never rest on the
-    floor: none of the specs here judges them fairly, so their clips stay skipped."""
+    """A side lunge bends the knee sideways, hip circles turn the pelvis with both feet
+    down, hip dips never rest on the floor: none of the specs here judges them fairly, so
+    their clips stay skipped. (Walking lunges resolve to the lunge spec and are scored,
+    although its count misses reps: docs/tuning.md.)"""
     assert canonical_exercise(name) is None
 
 
