@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds (1-10)")
     ap.add_argument("--model", default="lite")
     ap.add_argument("--rates", default="", help="comma-separated --analysis-fps values to add")
+    ap.add_argument("--no-parallel", action="store_true", help="leave out --jobs 2, Ray and two pose workers")
     args = ap.parse_args(argv)
     if not 1 <= args.clips <= 500 or not 1 <= args.rounds <= 10:
         ap.error("--clips must be 1..500 and --rounds 1..10")
@@ -48,8 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs 2": [*base, "--jobs", "2"],
         "--engine ray (local, 2 actors)": [*base, "--engine", "ray"],
     }
+    if args.no_parallel:
+        ways = {"one at a time, 1 pose worker": ways["one at a time, 1 pose worker"]}
     for rate in filter(None, args.rates.split(",")):
-        ways[f"one at a time, --analysis-fps {rate}"] = [*base, "--analysis-fps", rate]
+        ways[f"one at a time, --analysis-fps {rate}"] = [*base, "--pose-workers", "1", "--analysis-fps", rate]
     seconds: dict[str, list[float]] = {k: [] for k in ways}
     passed: dict[str, str] = {}
     for _ in range(args.rounds):

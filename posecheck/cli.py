@@ -113,6 +113,14 @@ MaxPeopleOpt = Annotated[
     ),
 ]
 
+PoseWorkersOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--pose-workers", min=1, max=4,
+        help="pose models side by side, each on every n-th frame \\[default: one per CPU core, up to 4]",
+    ),
+]
+
 AnalysisFpsOpt = Annotated[
     Optional[float],
     typer.Option("--analysis-fps", min=0.5, max=240.0, help="analyse about this many frames a second \\[default: every frame]"),
@@ -343,6 +351,7 @@ def analyze(
     trace_cache: Annotated[Optional[Path], typer.Option("--trace-cache", help="folder to cache pose traces in")] = None,
     analysis_fps: AnalysisFpsOpt = None,
     max_people: MaxPeopleOpt = 2,
+    pose_workers: PoseWorkersOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar=FLAG, help="no progress bar")] = False,
 ) -> None:
     """Analyse a recorded video: print a summary, optionally write JSON, HTML and CSV reports and an annotated video."""
@@ -359,7 +368,8 @@ def analyze(
 
         spec = None if exercise == AUTO else load_spec(exercise)
         options = AnalyzeOptions(
-            model=model, annotate=annotate, trace_cache=trace_cache, analysis_fps=analysis_fps, max_people=max_people
+            model=model, annotate=annotate, trace_cache=trace_cache, analysis_fps=analysis_fps, max_people=max_people,
+            pose_workers=pose_workers,
         )
         result = _with_progress(lambda cb: analyze_video(video, spec, options, on_frame=cb), quiet)
     except KeyboardInterrupt as exc:
@@ -527,6 +537,13 @@ def batch(
         Optional[Path], typer.Option("--csv", help="write the per-clip results as CSV here (one row a clip)")
     ] = None,
     analysis_fps: AnalysisFpsOpt = None,
+    pose_workers: Annotated[
+        Optional[int],
+        typer.Option(
+            "--pose-workers", min=1, max=4,
+            help="pose models side by side on each clip's frames \\[default: the CPU cores shared among the jobs, up to 4; 1 on Ray]",
+        ),
+    ] = None,
     auto: Annotated[
         bool, typer.Option("--auto", metavar=FLAG, help="recognise each clip's exercise instead of reading it from the label, and score that too")
     ] = False,
@@ -559,7 +576,7 @@ def batch(
             scores = run_batch(
                 folder, clips, model=model, jobs=jobs, trace_cache=trace_cache,
                 min_confidence=min_confidence.value, exercises=exercise, on_done=on_done, on_start=progress.start,
-                analysis_fps=analysis_fps, engine=engine.value, address=address, auto=auto,
+                analysis_fps=analysis_fps, engine=engine.value, address=address, auto=auto, pose_workers=pose_workers,
             )
     except KeyboardInterrupt:
         order = {c.file: i for i, c in enumerate(clips)}
