@@ -8,7 +8,7 @@ Choices: 15 frames/s and 640x480 keep the set under 25 MB and the CI batch short
 exercise appears in at least two camera views, on subjects of different builds and skin
 tones (drawn from the seed); hold faults cover part of the hold so the clean part is
 checked too; rep faults hit only some reps. Fault sizes are at least the smallest size the
-shipped specs catch (see the fault-size sweep in the README); the bird dog's hip roll is in
+shipped specs catch (see the fault-size sweep in docs/tuning.md); the bird dog's hip roll is in
 the set although no camera view tested shows it: the tool warns and batch lists it as not
 checkable from that view.
 """

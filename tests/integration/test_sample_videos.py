@@ -88,14 +88,23 @@ def sample_scores():
 #: pass: tests/integration/test_truth_traces.py). Real people are read fine in these poses;
 #: the rendered body is the weak part. Any other failure fails the test.
 KNOWN_MISREADS: dict[str, str] = {
-    "hamstring_faults_side.mp4": "once the floor leg lifts, the model loses it (visibility under 0.5): other_leg_lifts "
-    "is not judged and the hold reads 4.5 s for 3.0",
-    "hiprotation_clean_front.mp4": "a 52 deg knee drop reads as 20-27 deg and the knee hides behind the other leg: 0 reps",
-    "hiprotation_other_oblique.mp4": "as hiprotation_clean_front: 0 reps",
-    "rotation_clean_front.mp4": "the model turns the rendered shoulders with the pelvis (twist read 4-20 deg; real "
-    "people read 40-53 deg): 0 reps",
-    "rotation_faults_side.mp4": "as rotation_clean_front: 1 rep of 2, knees_apart not judged",
-    "pelvictilt_lift_side.mp4": "the rep with the hips lifted reads a hip angle past 150 deg and is not counted: 1 rep of 2",
+    "hamstring_faults_side.mp4": "the side camera sits at the lifted (right) leg, so the leg on the floor is the far "
+    "one: once it lifts the model marks its knee 0.28-0.46 visible, other_leg_lifts is never judged there and the hold "
+    "reads 4.5 s for 3.0. From the floor leg's side (side_right) it is judged, but the model reads that hip mostly at "
+    "119-125 deg for an exact 100 (the 80 deg lift) and at 130-143 for an exact 115 (a 65 deg lift), and swaps the two "
+    "legs once both are up: flagged on 1 of 5 seeds (201-205) at 65 or 75 deg, on none at 80",
+    "hiprotation_clean_front.mp4": "the model does not follow the rendered knee drop (thigh_in exact 102 -> 50): from "
+    "the front it reads 110 -> 82-91 with the hip angle at 154-156 (exact 135, the rep stops at 150) and the working "
+    "knee hidden; from the side 80-84 throughout; 0 reps in every view tried (front seeds 274-276, side, side_right, "
+    "oblique, oblique_right; from the feet end the body is lost)",
+    "hiprotation_other_oblique.mp4": "as hiprotation_clean_front: the knee dropping toward the camera reads 94 -> 80 "
+    "(the rep needs under 80), the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 0 reps",
+    "rotation_clean_front.mp4": "the model keeps the rendered pelvis with the flat shoulders: a 60 deg roll reads at "
+    "most 18-39 deg toward a side or oblique camera and -14 to 14 away from it, 8-23 from the front where the body is "
+    "lost for half the clip (twist 4-24 deg for 60); 0 reps in every view tried (front, side, side_right, oblique, "
+    "oblique_right, rear; seeds 81-83)",
+    "rotation_faults_side.mp4": "as rotation_clean_front: the roll away from the side camera reads -2 to 13 deg (exact "
+    "60): 1 rep of 2, knees_apart (on that rep) not flagged",
 }
 
 
