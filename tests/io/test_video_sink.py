@@ -176,3 +176,21 @@ def test_relative_names_with_a_colon_are_files_not_protocols(tmp_path: Path, mon
     write(Path("set:1.mp4"), range(4))
     with VideoSource("set:1.mp4") as src:
         assert [number_in(f.image) for f in src] == list(range(4))
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".webm", ".avi"])
+def test_colours_come_back_as_written(tmp_path: Path, suffix: str):
+    """Flat patches of the overlay's colours (and black and white) read back within a few
+    levels: the BGR-to-YUV conversion and the range the stream is tagged with agree."""
+    colours = [(0, 0, 0), (255, 255, 255), (60, 200, 60), (40, 40, 220), (0, 200, 255), (200, 120, 40)]
+    image = np.zeros((96, 64 * len(colours), 3), np.uint8)
+    for k, colour in enumerate(colours):
+        image[:, 64 * k : 64 * (k + 1)] = colour
+    with VideoSink(tmp_path / f"c{suffix}", 15.0, (image.shape[1], image.shape[0])) as sink:
+        for _ in range(5):
+            sink.write(image)
+    with VideoSource(tmp_path / f"c{suffix}") as src:
+        back = next(iter(src)).image
+    for k, colour in enumerate(colours):
+        patch = back[24:72, 64 * k + 16 : 64 * k + 48].reshape(-1, 3).mean(axis=0)
+        assert np.abs(patch - np.array(colour)).max() <= 8, (colour, patch.round())
