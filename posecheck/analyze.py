@@ -45,10 +45,10 @@ class AnalyzeOptions:
     Attributes:
         model: ``lite``, ``full``, ``heavy`` or a path to a ``.task`` bundle (default: full).
         max_people: people the model tracks. 2 (the default) keeps MediaPipe's person
-            detector running on every frame; 1 is about a third faster (other people are
-            still counted once a second, see :class:`~posecheck.pose.estimator.EstimatorOptions`)
-            but tracks from frame to frame, and on the real clips that read 5 of 26 clips
-            worse (docs/speed.md), so it is not the default yet.
+            detector running on every frame; 1 costs a fifth less model time (other people
+            are still counted once a second, see :class:`~posecheck.pose.estimator.EstimatorOptions`)
+            but tracks from frame to frame, and on the real clips that read 5 of 29 clips
+            worse (docs/speed.md), so it is not the default.
         annotate: write an annotated copy of the video here (``.mp4`` or ``.avi``).
         trace_cache: folder where pose traces are cached, keyed by video and model, so
             re-scoring a clip with a changed spec skips the model.

@@ -109,7 +109,7 @@ MaxPeopleOpt = Annotated[
     int,
     typer.Option(
         "--max-people", min=1, max=5,
-        help="people the model tracks on every frame; 1 is about a third faster (others are still counted once a second)",
+        help="people the model tracks on every frame; 1 costs a fifth less model time (others are still counted once a second)",
     ),
 ]
 
