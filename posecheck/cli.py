@@ -458,19 +458,7 @@ def live(
         except PosecheckError as exc:
             _write_partial(exc, report)
             raise _fail(exc) from None
-        typer.echo(outcome.report.summary())
-        if outcome.dropped:
-            typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
-        if report is not None:
-            try:
-                outcome.report.write_json(report)
-            except PosecheckError as exc:
-                raise _fail(exc) from None
-            if outcome.interrupted:
-                typer.echo(f"partial report written to {report}", err=True)
-        if outcome.interrupted:
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED)
+        _finish_live(outcome, report)
 
 
 class _BatchProgress:
@@ -1008,19 +996,25 @@ def _routine_live(plan, camera: int | None, source: Path | None, report: Path | 
         except PosecheckError as exc:
             _write_partial(exc, report)
             raise _fail(exc) from None
-        typer.echo(outcome.report.summary())
-        if outcome.dropped:
-            typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
-        if report is not None:
-            try:
-                outcome.report.write_json(report)
-            except PosecheckError as exc:
-                raise _fail(exc) from None
-            if not outcome.report.complete:
-                typer.echo(f"partial report written to {report}", err=True)
-        if outcome.interrupted:
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED)
+        _finish_live(outcome, report)
+
+
+def _finish_live(outcome, report: Path | None) -> None:
+    """After a live session (one exercise or a routine): the summary, the report, and exit
+    130 when it was interrupted (what was done is kept either way)."""
+    typer.echo(outcome.report.summary())
+    if outcome.dropped:
+        typer.echo(f"dropped {outcome.dropped} frames to keep up with real time", err=True)
+    if report is not None:
+        try:
+            outcome.report.write_json(report)
+        except PosecheckError as exc:
+            raise _fail(exc) from None
+        if outcome.interrupted or not outcome.report.complete:
+            typer.echo(f"partial report written to {report}", err=True)
+    if outcome.interrupted:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _usage_error_line(exc: Exception) -> str:

@@ -308,3 +308,19 @@ def frames_from(
     """Build one frame per time from ``joints_at(index, t)``."""
     nears = [near] * len(t) if isinstance(near, str) else list(near)
     return [pose_frame(float(ti), joints_at(i, float(ti)), near=nears[i], **kw) for i, ti in enumerate(t)]
+
+
+class RecordingEngine:
+    """A voice engine that keeps what it was asked to say (and is never busy)."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def start(self, text):
+        self.texts.append(text)
+
+    def busy(self):
+        return False
+
+    def close(self):
+        pass

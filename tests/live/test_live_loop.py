@@ -15,6 +15,7 @@ from posecheck.io.video import Frame
 from posecheck.live import KEY_HINT, LatestFrames, LiveOptions, LiveStats, run_live
 from posecheck.specs.loader import load_spec
 from posecheck.voice import Speaker
+from tests.helpers import RecordingEngine
 from tests.cli.helpers import FakeEstimator, run
 from tests.conftest import write_video
 
@@ -87,20 +88,6 @@ def fake_model(monkeypatch):
     FakeEstimator.reset()
     monkeypatch.setattr(posecheck.pose.estimator, "PoseEstimator", FakeEstimator)
     return FakeEstimator
-
-
-class RecordingEngine:
-    def __init__(self):
-        self.texts: list[str] = []
-
-    def start(self, text):
-        self.texts.append(text)
-
-    def busy(self):
-        return False
-
-    def close(self):
-        pass
 
 
 def test_run_live_draws_each_overlay_measures_it_and_speaks(tmp_path: Path, fake_model):

@@ -28,6 +28,7 @@ from posecheck.specs.schema import Dosage
 from posecheck.synth.clip import plan_clip, truth_pose_frames
 from posecheck.synth.routine import RoutineRequest
 from posecheck.voice import Speaker
+from tests.helpers import RecordingEngine
 from tests.cli.helpers import FakeModel, one_line_error, run
 from tests.conftest import write_video
 from tests.live.fakes import FakeClock, state
@@ -59,20 +60,6 @@ def mini(tmp_path: Path) -> Path:
     path = tmp_path / "mini.toml"
     path.write_text(MINI)
     return path
-
-
-class RecordingEngine:
-    def __init__(self):
-        self.texts: list[str] = []
-
-    def start(self, text):
-        self.texts.append(text)
-
-    def busy(self):
-        return False
-
-    def close(self):
-        pass
 
 
 # -- the runner, frame by frame -----------------------------------------------------------------
