@@ -86,11 +86,11 @@ def test_lanes_give_results_in_source_order_each_worker_every_nth_item(lanes):
 
 
 def test_lanes_run_side_by_side():
-    workers = [_Worker(delay_s=0.02), _Worker(delay_s=0.02)]
+    workers = [_Worker(delay_s=0.05), _Worker(delay_s=0.05)]
     start = time.perf_counter()
-    with Lanes(range(20), workers) as running:
-        assert len(list(running)) == 20
-    assert time.perf_counter() - start < 20 * 0.02 * 0.75  # one lane alone needs 0.4 s
+    with Lanes(range(12), workers) as running:
+        assert len(list(running)) == 12
+    assert time.perf_counter() - start < 12 * 0.05 * 0.8  # one lane alone needs 0.6 s, two 0.3 s
 
 
 def test_lanes_raise_a_source_error_after_every_earlier_result():
