@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from posecheck.errors import SpecError, UnknownExerciseError
 from posecheck.pose.landmarks import suggest
-from posecheck.specs.loader import canonical_exercise, format_validation_error, load_spec, read_toml, spec_dirs
+from posecheck.specs.loader import canonical_exercise, load_spec, read_named, toml_files
 
 ROUTINE_SCHEMA_VERSION = 1
 #: A hold this close to its target counts as done (the timer's own precision is a frame or two).
@@ -63,28 +63,15 @@ class RoutineSpec(_Strict):
     items: list[RoutineItem] = Field(min_length=1)
 
 
-def routine_dirs() -> list[Path]:
-    return [d / "routines" for d in spec_dirs() if (d / "routines").is_dir()]
-
-
 def routine_files() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for d in routine_dirs():
-        for path in sorted(d.glob("*.toml")):
-            found.setdefault(path.stem, path)
-    return found
+    """Every routine file found in the ``routines/`` subfolders, by name; earlier folders win."""
+    return toml_files("routines")
 
 
 def load_routine_file(path: str | os.PathLike[str]) -> RoutineSpec:
     """Parse and validate one routine; every exercise must resolve to a spec that can reach its target."""
     path = Path(path)
-    data = read_toml(path, "routine")
-    try:
-        routine = RoutineSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(format_validation_error(path, exc, RoutineSpec)) from None
-    if routine.name != path.stem:
-        raise SpecError(f"{path}: name: {routine.name!r} does not match the file name; rename the file or fix the name")
+    routine = read_named(path, "routine", RoutineSpec)
     for i, item in enumerate(routine.items):
         where = f"{path}: items[{i}].exercise"
         name = canonical_exercise(item.exercise)

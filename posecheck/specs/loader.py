@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import tomllib
 from pydantic import BaseModel, ValidationError
@@ -23,6 +24,9 @@ from pydantic import BaseModel, ValidationError
 from posecheck.errors import SpecError, UnknownExerciseError
 from posecheck.pose.landmarks import suggest
 from posecheck.specs.schema import ExerciseSpec, PostureSpec
+
+#: A model read from a file named after it (spec, posture, routine).
+Named = TypeVar("Named", bound=BaseModel)
 
 _REPO_SPECS = Path(__file__).resolve().parents[2] / "exercise_specs"
 _PACKAGED_SPECS = Path(__file__).resolve().parents[1] / "_specs"
@@ -39,22 +43,23 @@ def spec_dirs() -> list[Path]:
     return out
 
 
-def spec_files() -> dict[str, Path]:
-    """Every spec file found, by exercise name (the file stem); earlier folders win."""
+def toml_files(subfolder: str = "") -> dict[str, Path]:
+    """Every ``*.toml`` in ``subfolder`` of the spec folders, by name (the file stem); earlier folders win."""
     found: dict[str, Path] = {}
     for d in spec_dirs():
-        for path in sorted(d.glob("*.toml")):
+        for path in sorted((d / subfolder).glob("*.toml")):
             found.setdefault(path.stem, path)
     return found
+
+
+def spec_files() -> dict[str, Path]:
+    """Every spec file found, by exercise name (the file stem); earlier folders win."""
+    return toml_files()
 
 
 def posture_files() -> dict[str, Path]:
     """Every posture file found in the ``postures/`` subfolders, by name; earlier folders win."""
-    found: dict[str, Path] = {}
-    for d in spec_dirs():
-        for path in sorted((d / "postures").glob("*.toml")):
-            found.setdefault(path.stem, path)
-    return found
+    return toml_files("postures")
 
 
 def known_exercises() -> list[str]:
@@ -232,17 +237,25 @@ def read_toml(path: Path, what: str) -> dict:
     return data
 
 
+def read_named(path: str | os.PathLike[str], what: str, model: type[Named]) -> Named:
+    """Read a TOML file of ``what`` (a spec, a posture, a routine), validate it as ``model``
+    and check that its ``name`` is the file's; :class:`SpecError` naming file and field."""
+    path = Path(path)
+    data = read_toml(path, what)
+    try:
+        item = model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(path, exc, model)) from None
+    except RecursionError:
+        raise SpecError(f"{path}: nested too deeply to validate") from None
+    if item.name != path.stem:
+        raise SpecError(f"{path}: name: {item.name!r} does not match the file name; rename the file to {item.name}.toml or fix the name")
+    return item
+
+
 def load_posture_file(path: str | os.PathLike[str]) -> PostureSpec:
     """Parse and validate one posture file of the posture library."""
-    path = Path(path)
-    data = read_toml(path, "posture")
-    try:
-        posture = PostureSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(format_validation_error(path, exc, PostureSpec)) from None
-    if posture.name != path.stem:
-        raise SpecError(f"{path}: name: {posture.name!r} does not match the file name; rename the file to {posture.name}.toml or fix the name")
-    return posture
+    return read_named(path, "posture", PostureSpec)
 
 
 def load_posture(name: str, where: str = "") -> PostureSpec:
@@ -265,15 +278,7 @@ def resolve_posture(spec: ExerciseSpec, where: str = "") -> ExerciseSpec:
 def load_spec_file(path: str | os.PathLike[str]) -> ExerciseSpec:
     """Parse and validate one spec file; raise :class:`SpecError` naming file and field."""
     path = Path(path)
-    data = read_toml(path, "spec")
-    try:
-        spec = ExerciseSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(format_validation_error(path, exc)) from None
-    except RecursionError:
-        raise SpecError(f"{path}: nested too deeply to validate") from None
-    if spec.name != path.stem:
-        raise SpecError(f"{path}: name: {spec.name!r} does not match the file name; rename the file to {spec.name}.toml or fix the name")
+    spec = read_named(path, "spec", ExerciseSpec)
     if spec.avoid is not None:
         known = sorted(spec_files())
         for i, alt in enumerate(spec.avoid.alternatives):
