@@ -434,31 +434,18 @@ def live(
     voice: VoiceOpt = None,
 ) -> None:
     """Live feedback from a camera (or a file played in real time): q or Esc stops, f full screen; Ctrl-C interrupts."""
-    from posecheck.live import StopRequest
 
-    # Ctrl-C from here on asks the session to stop between frames: the model is never left
-    # half-loaded, and the report of what was seen is written (marked incomplete).
-    with StopRequest() as stop:
-        try:
-            if camera < 0:
-                raise UsageError(f"--camera must be 0 or more, got {camera}")
-            if source is not None:
-                source = find_input(source)
-            inputs = [("the --source video", source)] if source is not None else []
-            check_outputs({"--report": (report, "report")}, inputs + _model_input(model) + _spec_input(exercise))
-            from posecheck.live import LiveOptions, run_live
-            from posecheck.specs.loader import load_spec
+    def start(source: Path | None, stop):
+        if camera < 0:
+            raise UsageError(f"--camera must be 0 or more, got {camera}")
+        from posecheck.live import LiveOptions, run_live
+        from posecheck.specs.loader import load_spec
 
-            spec = load_spec(exercise)
-            options = LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless, voice=voice)
-            outcome = run_live(spec, options, stop=stop)
-        except KeyboardInterrupt:  # a second Ctrl-C while something was stuck
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        except PosecheckError as exc:
-            _write_partial(exc, report)
-            raise _fail(exc) from None
-        _finish_live(outcome, report)
+        spec = load_spec(exercise)
+        options = LiveOptions(camera=camera, source=source, mirror=mirror, model=model, headless=headless, voice=voice)
+        return run_live(spec, options, stop=stop)
+
+    _live_session(source, report, [*_model_input(model), *_spec_input(exercise)], start)
 
 
 class _BatchProgress:
@@ -976,20 +963,31 @@ def _check_routine_mode(source: Path | None, camera: int | None, live: bool, mir
 def _routine_live(plan, camera: int | None, source: Path | None, report: Path | None, model: str | None,
                   headless: bool, mirror: bool, voice: bool | None) -> None:
     """Coach ``plan`` live; Ctrl-C, q or Esc keep what was done (the report says why it is incomplete)."""
-    from posecheck.live import LiveOptions, StopRequest
 
-    # As in 'live': Ctrl-C from here on stops between frames and the report is still written.
+    def start(source: Path | None, stop):
+        from posecheck.live import LiveOptions
+        from posecheck.live_routine import run_live_routine
+
+        options = LiveOptions(camera=camera or 0, source=source, mirror=mirror, model=model, headless=headless,
+                              voice=voice)
+        return run_live_routine(plan, options, stop=stop)
+
+    _live_session(source, report, _model_input(model), start)
+
+
+def _live_session(source: Path | None, report: Path | None, inputs: list, start) -> None:
+    """Around a live session (one exercise or a routine): check the inputs and the report
+    path, then ``start(source, stop)``; Ctrl-C from then on asks the session to stop between
+    frames (the model is never left half-loaded) and what was seen is still reported."""
+    from posecheck.live import StopRequest
+
     with StopRequest() as stop:
         try:
             if source is not None:
                 source = find_input(source)
-            inputs = [("the --source video", source)] if source is not None else []
-            check_outputs({"--report": (report, "report")}, inputs + _model_input(model))
-            from posecheck.live_routine import run_live_routine
-
-            options = LiveOptions(camera=camera or 0, source=source, mirror=mirror, model=model, headless=headless,
-                                  voice=voice)
-            outcome = run_live_routine(plan, options, stop=stop)
+                inputs = [("the --source video", source), *inputs]
+            check_outputs({"--report": (report, "report")}, inputs)
+            outcome = start(source, stop)
         except KeyboardInterrupt:  # a second Ctrl-C while something was stuck
             typer.echo("interrupted", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
