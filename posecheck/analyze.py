@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from posecheck.core.posture import PostureSurvey
 from posecheck.core.session import ExerciseSession, FrameState
@@ -29,6 +30,8 @@ from posecheck.pose.trace import PoseTrace, cache_key, cache_path
 from posecheck.report import Report, SourceInfo, build_report
 from posecheck.specs.loader import load_posture_file, load_spec_file, posture_files, spec_files
 from posecheck.specs.schema import ExerciseSpec
+
+T = TypeVar("T")
 
 #: Most pose models run side by side on one video (each holds its own copy of the model).
 MAX_POSE_WORKERS = 4
@@ -94,13 +97,7 @@ class Analysis:
 
     def __init__(self, spec: ExerciseSpec):
         self.session = ExerciseSession(spec)
-        postures = []
-        for path in posture_files().values():
-            try:
-                postures.append(load_posture_file(path))
-            except PosecheckError:
-                continue
-        self.survey = PostureSurvey(postures, spec.min_visibility)
+        self.survey = PostureSurvey(_every_that_loads(posture_files(), load_posture_file), spec.min_visibility)
         self._surveyed_t = float("-inf")
 
     def update(self, pose: PoseFrame) -> FrameState:
@@ -164,10 +161,15 @@ class RecognisingAnalysis:
 
 def load_all_specs() -> list[ExerciseSpec]:
     """Every spec that loads (a broken one is left out of recognition, not fatal)."""
+    return _every_that_loads(spec_files(), load_spec_file)
+
+
+def _every_that_loads(files: dict[str, Path], load: Callable[[Path], T]) -> list[T]:
+    """``load`` of every file, leaving out those that do not load (``specs validate`` names them)."""
     out = []
-    for path in spec_files().values():
+    for path in files.values():
         try:
-            out.append(load_spec_file(path))
+            out.append(load(path))
         except PosecheckError:
             continue
     return out
