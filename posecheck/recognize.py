@@ -179,12 +179,13 @@ class Recogniser:
         t = np.asarray([f.t for f in frames], np.float64)
         results = [session.result() for session in self.sessions]
         weights = np.array([specificity(spec) for spec in self.specs])
-        acts = np.stack([_window_mean(activity(r), t, self.window_s) for r in results]) * weights[:, None]
+        raw = [activity(r) for r in results]
+        acts = np.stack([_window_mean(a, t, self.window_s) for a in raw]) * weights[:, None]
         best = np.argmax(acts, axis=0)
         top = acts[best, np.arange(t.size)]
         labels = [int(b) if top[i] >= MIN_ACTIVITY else -1 for i, b in enumerate(best)]
         labels = _merge_short(labels, t, self.min_segment_s)
-        labels = _sharpen(labels, [activity(r) for r in results], t, self.window_s)
+        labels = _sharpen(labels, raw, t, self.window_s)
 
         segments = []
         dur = timeline.frame_durations(t)
