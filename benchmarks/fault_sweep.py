@@ -287,7 +287,7 @@ def smallest_caught(results: list[Result]) -> str:
     """The smallest size flagged, provided every larger size measured is flagged too."""
     caught = None
     for r in sorted(results, key=lambda r: -r.size):
-        if r.status == "n/a":
+        if r.status in ("n/a", "missing"):
             continue
         if r.status != "yes":
             break
