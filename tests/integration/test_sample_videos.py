@@ -88,11 +88,6 @@ def sample_scores():
 #: pass: tests/integration/test_truth_traces.py). Real people are read fine in these poses;
 #: the rendered body is the weak part. Any other failure fails the test.
 KNOWN_MISREADS: dict[str, str] = {
-    "hamstring_faults_side.mp4": "the side camera sits at the lifted (right) leg, so the leg on the floor is the far "
-    "one: once it lifts the model marks its knee 0.28-0.46 visible, other_leg_lifts is never judged there and the hold "
-    "reads 4.5 s for 3.0. From the floor leg's side (side_right) it is judged, but the model reads that hip mostly at "
-    "119-125 deg for an exact 100 (the 80 deg lift) and at 130-143 for an exact 115 (a 65 deg lift), and swaps the two "
-    "legs once both are up: flagged on 1 of 5 seeds (201-205) at 65 or 75 deg, on none at 80",
     "hiprotation_clean_front.mp4": "the model does not follow the rendered knee drop (thigh_in exact 102 -> 50): from "
     "the front it reads 110 -> 82-91 with the hip angle at 154-156 (exact 135, the rep stops at 150) and the working "
     "knee hidden; from the side 80-84 throughout; 0 reps in every view tried (front seeds 274-276, side, side_right, "
