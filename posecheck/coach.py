@@ -358,11 +358,14 @@ class RoutineCoach:
             self._finish_set(t, "time_up")
 
     def _switch_sides(self, t: float, s: _Set, progress: SetProgress) -> None:
+        """One side reached its target: a hold moves to the other side; reps may be alternating
+        (a bird dog), so only the other side's count goes on rather than a switch."""
         for side in sorted(progress.sides_met() - s.sides_done):
             s.sides_done.add(side)
             other = next(o for o in SIDE_NAMES if o != side)
             if other not in progress.sides_met():
-                self._say(t, "switch_sides", f"{side.capitalize()} side done. Now the {other} side.")
+                then = f"Now the {other} side." if progress.unit == "s" else f"Only the {other} side counts now."
+                self._say(t, "switch_sides", f"{side.capitalize()} side done. {then}")
 
     # -- sets and rests ----------------------------------------------------------------------
 

@@ -147,11 +147,11 @@ def test_stopped_while_resting_the_next_set_is_not_done():
     assert report.sets_met == 1 and not report.complete and "Stopped early: stopped from the window" in report.summary()
 
 
-def test_per_side_reps_switch_sides_and_end_at_the_target_on_each_side():
+def test_per_side_reps_say_when_only_the_other_side_counts_and_end_at_the_target_on_each_side():
     coach = RoutineCoach(routine({"exercise": "bird_dog", "reps": 2, "per_side": True, "rest_s": 0}))
-    views = drive(coach, frames("bird_dog:reps=6"))  # alternating, three a side
+    views = drive(coach, frames("bird_dog:reps=6"))  # alternating, three a side: no "switch" to ask for
     switch = events(views, "switch_sides")
-    assert [e.text for e in switch] == ["Left side done. Now the right side."]
+    assert [e.text for e in switch] == ["Left side done. Only the right side counts now."]
     before = [v for v in views if v.t < switch[0].t and v.progress is not None][-1]
     assert before.progress.done == {"left": 1, "right": 1}
     assert events(views, "set_done")[0].text == "Right two. Set complete."
