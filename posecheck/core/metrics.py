@@ -95,12 +95,29 @@ def _ahead(p, spec, g):
     return float(np.dot(np.asarray(p[0], np.float64) - p[1], g.forward())) / g.torso
 
 
-def _facing(p, spec, g):
-    # The shoulder line, not the hip line: the chest stays flat in a supine twist while the pelvis turns.
+def _chest(g) -> np.ndarray:
+    """Where the chest points, 3D: the shoulder line, not the hip line, since the chest stays
+    flat in a supine twist while the pelvis turns."""
     w = g.world.astype(np.float64)
     up_body = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
-    chest = geometry.body_forward(w[_LS], w[_RS], up_body)
-    return math.degrees(math.asin(max(-1.0, min(1.0, float(np.dot(chest, geometry.WORLD_UP)))))) if np.isfinite(chest).all() else math.nan
+    return geometry.body_forward(w[_LS], w[_RS], up_body)
+
+
+def _out_of_plane_deg(direction: np.ndarray, normal: np.ndarray) -> float:
+    """Signed angle of ``direction`` out of the plane whose unit normal is ``normal``."""
+    n = float(np.linalg.norm(direction))
+    if not (n > 0 and np.isfinite(normal).all()):
+        return math.nan
+    return math.degrees(math.asin(max(-1.0, min(1.0, float(np.dot(direction, normal)) / n))))
+
+
+def _facing(p, spec, g):
+    return _out_of_plane_deg(geometry.WORLD_UP, _chest(g))
+
+
+def _rise(p, spec, g):
+    # Body-relative, so the model's tilted "up" (it follows the camera) does not enter.
+    return _out_of_plane_deg(np.asarray(p[1], np.float64) - p[0], _chest(g))
 
 
 def _offset(p, spec, g):
@@ -129,6 +146,7 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
     "lean": _lean,
     "ahead": _ahead,
     "facing": _facing,
+    "rise": _rise,
     "offset": _offset,
     "height_diff": _height_diff,
     "distance_ratio": _distance_ratio,
@@ -137,7 +155,7 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
 assert set(METRIC_FUNCTIONS) == set(METRIC_KINDS), "every metric kind in the schema needs a function here"
 
 #: Kinds that need the body's facing direction (shoulders and hips visible) besides their joints.
-_NEEDS_FACING = {"lean", "ahead", "facing"}
+_NEEDS_FACING = {"lean", "ahead", "facing", "rise"}
 
 
 @dataclass(frozen=True)

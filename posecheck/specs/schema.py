@@ -57,6 +57,11 @@ METRIC_KINDS: dict[str, MetricKind] = {
         joints=0, signed=True,
         meaning="[]: where the chest points, -90 (to the floor: prone, all fours) .. 90 deg (to the ceiling: supine)",
     ),
+    "rise": MetricKind(
+        joints=2, signed=True,
+        meaning="[from, to]: how far the segment points out of the trunk's plane toward where the chest faces, "
+        "-90..90 deg (lying on the back: a leg resting on the floor about 0, lifted +)",
+    ),
     "offset": MetricKind(
         joints=3, signed=True,
         meaning="[point, line_a, line_b]: distance of the point from the line / |line|, + = toward `toward`",
@@ -120,8 +125,8 @@ class MetricSpec(_Strict):
             raise ValueError(f"'reference' applies to tilt metrics only, not {self.kind!r}")
         if self.kind != "offset" and self.toward is not None:
             raise ValueError(f"'toward' applies to offset metrics only, not {self.kind!r}")
-        if self.kind == "facing" and self.space != "world":
-            raise ValueError("a 'facing' metric needs space = 'world' (the chest direction is a 3D quantity)")
+        if self.kind in ("facing", "rise") and self.space != "world":
+            raise ValueError(f"a {self.kind!r} metric needs space = 'world' (the chest direction is a 3D quantity)")
         return self
 
 

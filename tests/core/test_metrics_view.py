@@ -155,3 +155,36 @@ def test_facing_angle_nan_without_a_person_or_with_degenerate_body():
 )
 def test_view_name_boundaries(angle, name):
     assert view_name(angle) == name
+
+
+@pytest.mark.parametrize("lift_deg", [0.0, 15.0, 40.0, -5.0])
+def test_rise_of_a_leg_lying_on_the_back_is_its_lift_off_the_floor(lift_deg):
+    """Body-relative: the same lift reads the same with the whole body tilted, as the model's
+    "up" tilts with the camera."""
+    lift = math.radians(lift_deg)
+    supine = {
+        "left_hip": (0.0, 0.0, 0.1), "right_hip": (0.0, 0.0, -0.1),
+        "left_shoulder": (-0.5, 0.0, 0.12), "right_shoulder": (-0.5, 0.0, -0.12),
+        "right_ankle": (0.8 * math.cos(lift), -0.8 * math.sin(lift), -0.1),  # world y points down
+    }
+    rise = metric(kind="rise", joints=["side_hip", "side_ankle"], space="world")
+    assert rise.evaluate(world_frame(0.0, supine), "right", 0.5) == pytest.approx(lift_deg, abs=1e-4)
+    tilt = math.radians(25.0)
+    rot = np.array([[math.cos(tilt), -math.sin(tilt), 0.0], [math.sin(tilt), math.cos(tilt), 0.0], [0.0, 0.0, 1.0]])
+    tilted = {name: tuple(rot @ np.array(p)) for name, p in supine.items()}
+    assert rise.evaluate(world_frame(0.0, tilted), "right", 0.5) == pytest.approx(lift_deg, abs=1e-4)
+
+
+def test_a_bent_knee_with_the_foot_flat_rises_about_as_little_as_a_straight_leg():
+    supine = {
+        "left_hip": (0.0, -0.1, 0.1), "right_hip": (0.0, -0.1, -0.1),  # hips 10 cm above the floor
+        "left_shoulder": (-0.5, -0.1, 0.12), "right_shoulder": (-0.5, -0.1, -0.12),
+        "right_ankle": (0.4, -0.07, -0.1),  # foot flat near the buttock
+    }
+    rise = metric(kind="rise", joints=["side_hip", "side_ankle"], space="world")
+    assert -10.0 < rise.evaluate(world_frame(0.0, supine), "right", 0.5) < 0.0
+
+
+def test_rise_needs_world_space():
+    with pytest.raises(ValueError, match="'rise' metric needs space = 'world'"):
+        MetricSpec(kind="rise", joints=["side_hip", "side_ankle"])

@@ -38,6 +38,7 @@ CAUGHT_AT_15_ON_EXACT_LANDMARKS = [
     "hip_hinge.hips_not_back",
     "hip_hinge.knees_locked",
     "knee_to_chest.knee_not_to_chest",
+    "knee_to_chest.other_leg_lifts",
     "pelvic_tilt.hips_lift",
     "reverse_hyperextension.legs_too_high",
     "runners_lunge.chest_dropping",

@@ -265,7 +265,7 @@ def test_duplicate_cue_id(tmp_path):
         ('kind = "offset"', 'kind = "offset"\ntoward = "forwards"',
          "metrics.hip_line.toward: input should be 'up' or 'forward', got 'forwards' (did you mean 'forward'?)"),
         ('kind = "offset"', 'kind = "elevaton"',
-         "metrics.hip_line.kind: input should be 'angle', 'tilt', 'elevation', 'lean', 'ahead', 'facing', 'offset', "
+         "metrics.hip_line.kind: input should be 'angle', 'tilt', 'elevation', 'lean', 'ahead', 'facing', 'rise', 'offset', "
          "'height_diff', 'distance_ratio' or 'segment_angle', got 'elevaton' (did you mean 'elevation'?)"),
     ],
 )
