@@ -16,6 +16,8 @@ each planned set (:func:`~posecheck.routines.planned_sets`, rounds included) it 
   seconds held *with good form* (in the held position, no form cue failing, after the
   spec's settle time), as the report scores it. A hold whose form never comes right ends
   after its target plus ``hold_overtime_s`` in position: nobody is kept in a plank forever.
+  A rep set ends when ``rep_idle_s`` pass without a new rep once it has started (tired, or
+  moved on without saying so), with what was done.
 * **rest**: the item's rest (between rounds, the routine's), counted down; no rest after
   the last set.
 * **done**: the routine is over; :attr:`RoutineCoach.finished` turns true ``done_linger_s``
@@ -76,6 +78,7 @@ class CoachTimings:
 
     announce_s: float = 3.0  #: the announcement phase, before "get into position"
     hold_overtime_s: float = 15.0  #: a hold ends this long past its target in position, good form or not
+    rep_idle_s: float = 30.0  #: a rep set ends this long after its last rep (or its start) without a new one
     done_linger_s: float = 3.0  #: after the last set, before :attr:`RoutineCoach.finished`
 
 
@@ -223,12 +226,16 @@ class _Set:
         self.sides_done: set[str] = set()
         self.position_said = False
         self.state: FrameState | None = None
+        self.last_rep_s = t
 
     def feed(self, frame: PoseFrame) -> tuple[FrameState, SetupStatus | None]:
+        before = self.state.reps if self.state is not None else 0
         state = self.session.update(frame)
         setup = self.setup.update(frame) if self.setup is not None else None
         if self.clock is not None:
             self.clock.update(state)
+        if state.reps > before:
+            self.last_rep_s = frame.t
         self.state = state
         return state, setup
 
@@ -257,12 +264,15 @@ class _Set:
         return replace(self.state, hold_s=self.clock.seconds(self.clock.side),
                        hold_per_side={s: self.clock.seconds(s) for s in SIDE_NAMES})
 
-    def overtime(self, limit_s: float) -> bool:
-        """A hold target still not met after the target plus ``limit_s`` in position."""
+    def overtime(self, t: float, timings: CoachTimings) -> bool:
+        """A hold target still not met after the target plus ``hold_overtime_s`` in position, or
+        a rep set with no new rep for ``rep_idle_s`` since its last one (or since it began)."""
         p = self.planned
-        if p.hold_s is None or self.state is None:
+        if self.state is None:
             return False
-        return self.state.hold_s >= p.hold_s * (2 if p.per_side else 1) + limit_s
+        if p.hold_s is None:
+            return t - self.last_rep_s >= timings.rep_idle_s
+        return self.state.hold_s >= p.hold_s * (2 if p.per_side else 1) + timings.hold_overtime_s
 
     def anything_done(self) -> bool:
         return any(v > 0 for v in self.progress().done.values()) or (self.state is not None and self.state.hold_s > 0)
@@ -344,6 +354,7 @@ class RoutineCoach:
             ready = setup is None or setup.ready
             if started or (ready and state.in_posture):
                 self.phase = ACTIVE
+                s.last_rep_s = t  # the idle clock of a rep set runs from here
             elif not s.position_said and not state.in_posture:
                 s.position_said = True
                 self._say(t, "position", f"Get into position: {s.spec.posture.title}.")
@@ -354,7 +365,7 @@ class RoutineCoach:
             return
         if s.planned.per_side:
             self._switch_sides(t, s, progress)
-        if s.overtime(self.timings.hold_overtime_s):
+        if s.overtime(t, self.timings):
             self._finish_set(t, "time_up")
 
     def _switch_sides(self, t: float, s: _Set, progress: SetProgress) -> None:
@@ -400,8 +411,10 @@ class RoutineCoach:
             if record.form_issues:
                 message = s.spec.cue(record.form_issues[0]).message.rstrip(".")
                 words += f" One thing for next time: {message[0].lower()}{message[1:]}."
-        elif how == "time_up":
+        elif how == "time_up" and s.planned.hold_s is not None:
             words = "Time is up for this hold. Rest now, and aim for steady form next time."
+        elif how == "time_up":
+            words = "No new rep for a while, so this set ends here. Rest now."
         else:
             words = "Moving on."
         self._say(t, how, words)

@@ -189,6 +189,17 @@ def test_a_hold_whose_form_never_comes_right_ends_after_its_target_plus_the_over
     assert not row.met and row.form_issues == ["hips_sagging"]
 
 
+def test_a_rep_set_that_stops_short_ends_after_the_idle_time_with_what_was_done():
+    coach = RoutineCoach(routine({"exercise": "glute_bridge", "reps": 6, "rest_s": 0}), CoachTimings(rep_idle_s=4.0))
+    views = drive(coach, frames(BRIDGE_PLANK))  # four bridges, then a plank: no fifth bridge comes
+    (up,) = events(views, "time_up")
+    assert up.text == "No new rep for a while, so this set ends here. Rest now." and not events(views, "set_done")
+    counted = min(v.t for v in views if v.state is not None and v.state.reps == 4)
+    assert up.t == pytest.approx(counted + 4.0, abs=1.5 / FPS)
+    row = coach.report("x").sets[0]
+    assert not row.met and row.done == "4 reps"
+
+
 def empty(t: float) -> PoseFrame:
     return PoseFrame.empty(t, (640, 480))
 
