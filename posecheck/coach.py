@@ -12,7 +12,8 @@ each planned set (:func:`~posecheck.routines.planned_sets`, rounds included) it 
 * **setup**: waiting for the camera set-up (:mod:`posecheck.setup_check`) and for the
   exercise's posture; "get into position" is said once.
 * **active**: counting reps or timing the hold toward the set's target (per side when the
-  routine says so: when one side reaches it, "switch sides"). A hold is timed by the
+  routine says so: when one side of a hold reaches it, "now the other side"; of reps, "only
+  the other side counts now", since an alternating move goes on as it was). A hold is timed by the
   seconds held *with good form* (in the held position, no form cue failing, after the
   spec's settle time), as the report scores it. A hold whose form never comes right ends
   after its target plus ``hold_overtime_s`` in position: nobody is kept in a plank forever.
