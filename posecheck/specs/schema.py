@@ -353,12 +353,19 @@ CueSpec = Annotated[
 REP_CUE_KINDS = ("rep", "pause", "tempo")
 
 
+#: One end of a dosage range: bounded, so a mistyped number is named, not carried along.
+DosageReps = Annotated[int, Field(ge=1, le=1000)]
+DosageSeconds = Annotated[float, Field(gt=0, le=3600)]
+
+
 class Dosage(_Strict):
     """What the source articles recommend; shown to the user and compared with what was done."""
 
     sets: int | None = Field(None, ge=1, le=20)
-    reps: tuple[int, int] | None = Field(None, description="[low, high] per set (per side if per_side)")
-    hold_s: tuple[float, float] | None = Field(None, description="[low, high] seconds per hold (per side if per_side)")
+    reps: tuple[DosageReps, DosageReps] | None = Field(None, description="[low, high] per set (per side if per_side)")
+    hold_s: tuple[DosageSeconds, DosageSeconds] | None = Field(
+        None, description="[low, high] seconds per hold (per side if per_side)"
+    )
     per_side: bool = False
     rest_s: float | None = Field(None, ge=0, le=600, description="rest between sets")
     note: str = ""

@@ -119,8 +119,13 @@ def test_specs_validate_folder_keeps_going_past_deep_files(tmp_path):
          "dosage.sets: input should be less than or equal to 20"),
         ('sides = "auto"', 'sides = "auto"\n[dosage]\nsets = ' + "9" * 4000,
          "dosage.sets: input should be less than or equal to 20"),
+        ('sides = "auto"', 'sides = "auto"\n[dosage]\nreps = [-' + "9" * 400 + ", 10]",
+         "dosage.reps[0]: input should be greater than or equal to 1"),
+        ('sides = "auto"', 'sides = "auto"\n[dosage]\nhold_s = [5.0, ' + "9" * 400 + "]",
+         "dosage.hold_s[1]: input should be a valid number"),
     ],
-    ids=["overflow_float", "400_digits", "4000_digits", "huge_hex", "huge_int_in_tuple"],
+    ids=["overflow_float", "400_digits", "4000_digits", "huge_hex", "huge_int_in_tuple", "huge_dosage_reps",
+         "huge_dosage_hold"],
 )
 def test_huge_numbers_are_one_spec_error(tmp_path, old, new, line):
     path = write(tmp_path, mutate(old, new))
