@@ -376,7 +376,7 @@ class Dosage(_Strict):
             low_high = getattr(self, name)
             if low_high is not None:
                 low, high = low_high
-                if not 0 < low <= high:
+                if not low <= high:  # each end is bounded by its type (DosageReps, DosageSeconds)
                     raise ValueError(f"{name} must be [low, high] with 0 < low <= high, got [{low:g}, {high:g}]")
         return self
 
