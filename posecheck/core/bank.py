@@ -19,7 +19,9 @@ class MetricBank:
 
     def __init__(self, metrics: Mapping[str, MetricSpec], smoothing_hz: float, reset_after_s: float, min_visibility: float):
         self.metrics = {name: CompiledMetric.compile(name, m) for name, m in metrics.items()}
-        self.min_visibility = min_visibility
+        self._min_visibility = {
+            name: m.min_visibility if m.min_visibility is not None else min_visibility for name, m in metrics.items()
+        }
         self._filters = {
             (name, side): OneEuroFilter(min_cutoff=m.smoothing_hz or smoothing_hz, beta=0.0, reset_after_s=reset_after_s)
             for name, m in metrics.items()
@@ -29,7 +31,7 @@ class MetricBank:
     def value(self, name: str, frame: PoseFrame, side: str) -> float:
         """One metric on ``frame`` for ``side``, smoothed (NaN when not measurable)."""
         metric = self.metrics[name]
-        raw = metric.evaluate(frame, side, self.min_visibility)
+        raw = metric.evaluate(frame, side, self._min_visibility[name])
         return self._filters[(name, side if metric.uses_side() else None)].update(frame.t, raw)
 
     def values(self, frame: PoseFrame, side: str, known: Mapping[str, float] | None = None) -> dict[str, float]:

@@ -107,6 +107,11 @@ class MetricSpec(_Strict):
     smoothing_hz: float | None = Field(
         None, gt=0, le=30, description="One Euro minimum cut-off; default: the spec's smoothing_hz"
     )
+    min_visibility: float | None = Field(
+        None, ge=0, le=1,
+        description="this metric's joints below this visibility are not scored; default: the spec's min_visibility "
+        "(lower it for a far limb the model places well but marks hidden)",
+    )
     description: str = ""
 
     @field_validator("joints")

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from posecheck.core.bank import MetricBank
 from posecheck.core.metrics import CompiledMetric, resolve_joint, side_visibility
 from posecheck.core.view import facing_angle_deg, view_name
 from posecheck.pose.landmarks import JOINT_INDEX
@@ -65,6 +66,16 @@ def test_metric_is_nan_when_a_joint_is_below_min_visibility():
     hidden_knee = pose_frame(0.0, bridge_joints(150.0), vis_overrides={"left_knee": 0.49})
     assert math.isnan(m.evaluate(hidden_knee, "left", 0.5))
     assert not math.isnan(m.evaluate(hidden_knee, "left", 0.49))
+
+
+def test_a_metric_may_read_joints_below_the_spec_visibility():
+    """A metric's own ``min_visibility`` replaces the spec's for its joints only."""
+    hidden_far_leg = pose_frame(0.0, bridge_joints(150.0), vis=0.9, far_vis=0.3)
+    joints = ["side_shoulder", "side_hip", "side_knee"]
+    bank = MetricBank({"strict": MetricSpec(kind="angle", joints=joints),
+                       "far_leg": MetricSpec(kind="angle", joints=joints, min_visibility=0.25)}, 2.0, 1.0, 0.5)
+    assert math.isnan(bank.value("strict", hidden_far_leg, "right"))
+    assert bank.value("far_leg", hidden_far_leg, "right") == pytest.approx(150.0, abs=1e-3)
 
 
 def test_mid_joint_needs_both_sides_visible():
