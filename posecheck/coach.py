@@ -299,6 +299,7 @@ class RoutineCoach:
         self.routine = routine
         self.timings = timings or CoachTimings()
         self.plan = planned_sets(routine)
+        self._dosages = tuple(set_dosage(item) for item in routine.items)  # shown every frame of a rest
         given = dict(specs or {})
         self.specs = {p.exercise: given.get(p.exercise) or load_spec(p.exercise) for p in self.plan}
         self.setup_check = setup_check
@@ -514,7 +515,7 @@ class RoutineCoach:
         resting = self.phase == REST
         return CoachView(
             t=t, phase=self.phase, index=self.index, planned=upcoming, spec=spec,
-            dosage=s.dosage if s is not None else (set_dosage(self.routine.items[upcoming.item]) if upcoming else None),
+            dosage=s.dosage if s is not None else (self._dosages[upcoming.item] if upcoming else None),
             state=s.shown_state() if s is not None else None, setup=setup,
             progress=s.progress() if s is not None else None,
             rest_left_s=max(0.0, self._rest_until - t) if resting else None,
