@@ -120,6 +120,24 @@ def _rise(p, spec, g):
     return _out_of_plane_deg(np.asarray(p[1], np.float64) - p[0], _chest(g))
 
 
+def _roll(p, spec, g):
+    # Measured in the plane square to the trunk and against a body line (the shoulders, which
+    # stay on the floor in a supine twist), so neither the model's camera-tilted "up" nor a
+    # pelvis the model turns too little enters.
+    w = g.world.astype(np.float64)
+    axis = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
+    if not np.linalg.norm(axis) > 0:
+        return math.nan
+    axis = axis / np.linalg.norm(axis)
+    segment = np.asarray(p[1], np.float64) - p[0]
+    across = np.asarray(p[2], np.float64) - p[3]
+    segment = segment - np.dot(segment, axis) * axis
+    across = across - np.dot(across, axis) * axis
+    if not np.linalg.norm(across) > 0:
+        return math.nan
+    return _out_of_plane_deg(segment, across / np.linalg.norm(across))
+
+
 def _offset(p, spec, g):
     toward = g.forward() if spec.toward == "forward" else g.up()
     return geometry.signed_offset(p[0], p[1], p[2], toward)
@@ -147,6 +165,7 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
     "ahead": _ahead,
     "facing": _facing,
     "rise": _rise,
+    "roll": _roll,
     "offset": _offset,
     "height_diff": _height_diff,
     "distance_ratio": _distance_ratio,
@@ -155,7 +174,7 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
 assert set(METRIC_FUNCTIONS) == set(METRIC_KINDS), "every metric kind in the schema needs a function here"
 
 #: Kinds that need the body's facing direction (shoulders and hips visible) besides their joints.
-_NEEDS_FACING = {"lean", "ahead", "facing", "rise"}
+_NEEDS_FACING = {"lean", "ahead", "facing", "rise", "roll"}
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,12 @@ METRIC_KINDS: dict[str, MetricKind] = {
         meaning="[from, to]: how far the segment points out of the trunk's plane toward where the chest faces, "
         "-90..90 deg (lying on the back: a leg resting on the floor about 0, lifted +)",
     ),
+    "roll": MetricKind(
+        joints=4, signed=True,
+        meaning="[from, to, a, b]: how far the segment from->to is turned about the trunk's long axis, out of the "
+        "body's mid-plane toward a's side of the line b->a, -90..90 deg (lying on the back with bent knees, "
+        "[mid_hip, mid_knee, side_shoulder, other_shoulder]: 0 knees up, about 90 knees on the floor at that side)",
+    ),
     "offset": MetricKind(
         joints=3, signed=True,
         meaning="[point, line_a, line_b]: distance of the point from the line / |line|, + = toward `toward`",
@@ -130,8 +136,8 @@ class MetricSpec(_Strict):
             raise ValueError(f"'reference' applies to tilt metrics only, not {self.kind!r}")
         if self.kind != "offset" and self.toward is not None:
             raise ValueError(f"'toward' applies to offset metrics only, not {self.kind!r}")
-        if self.kind in ("facing", "rise") and self.space != "world":
-            raise ValueError(f"a {self.kind!r} metric needs space = 'world' (the chest direction is a 3D quantity)")
+        if self.kind in ("facing", "rise", "roll") and self.space != "world":
+            raise ValueError(f"a {self.kind!r} metric needs space = 'world' (the body's directions are 3D quantities)")
         return self
 
 

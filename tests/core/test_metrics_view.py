@@ -199,3 +199,36 @@ def test_a_bent_knee_with_the_foot_flat_rises_about_as_little_as_a_straight_leg(
 def test_rise_needs_world_space():
     with pytest.raises(ValueError, match="'rise' metric needs space = 'world'"):
         MetricSpec(kind="rise", joints=["side_hip", "side_ankle"])
+
+
+def _supine_knees_rolled(roll_deg: float, body_tilt_deg: float = 0.0) -> dict:
+    """Lying on the back along +x (head at -x), left side at +z; knees 0.45 m from the hips,
+    turned ``roll_deg`` about the trunk from straight up toward the left. World y points down;
+    ``body_tilt_deg`` turns the whole body about the trunk axis (a camera-tilted "up")."""
+    r, t = math.radians(roll_deg), math.radians(body_tilt_deg)
+    knee = (0.2, -0.45 * math.cos(r), 0.45 * math.sin(r))
+    points = {
+        "left_hip": (0.0, 0.0, 0.1), "right_hip": (0.0, 0.0, -0.1),
+        "left_shoulder": (-0.5, 0.0, 0.12), "right_shoulder": (-0.5, 0.0, -0.12),
+        "left_knee": knee, "right_knee": knee,
+    }
+    rot = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(t), -math.sin(t)], [0.0, math.sin(t), math.cos(t)]])
+    return {name: tuple(rot @ np.array(p)) for name, p in points.items()}
+
+
+@pytest.mark.parametrize("roll_deg", [0.0, 30.0, 60.0, 85.0, -45.0])
+@pytest.mark.parametrize("body_tilt_deg", [0.0, 20.0])
+def test_roll_of_the_knees_is_their_turn_toward_the_working_side(roll_deg, body_tilt_deg):
+    roll = metric(kind="roll", joints=["mid_hip", "mid_knee", "side_shoulder", "other_shoulder"], space="world")
+    frame = world_frame(0.0, _supine_knees_rolled(roll_deg, body_tilt_deg))
+    assert roll.evaluate(frame, "left", 0.5) == pytest.approx(roll_deg, abs=1e-4)
+    assert roll.evaluate(frame, "right", 0.5) == pytest.approx(-roll_deg, abs=1e-4)
+
+
+def test_roll_needs_world_space_and_a_trunk():
+    with pytest.raises(ValueError, match="'roll' metric needs space = 'world'"):
+        MetricSpec(kind="roll", joints=["mid_hip", "mid_knee", "side_shoulder", "other_shoulder"])
+    roll = metric(kind="roll", joints=["mid_hip", "mid_knee", "side_shoulder", "other_shoulder"], space="world")
+    folded = _supine_knees_rolled(30.0)
+    folded["left_shoulder"], folded["right_shoulder"] = folded["left_hip"], folded["right_hip"]
+    assert math.isnan(roll.evaluate(world_frame(0.0, folded), "left", 0.5))

@@ -94,12 +94,6 @@ KNOWN_MISREADS: dict[str, str] = {
     "oblique, oblique_right; from the feet end the body is lost)",
     "hiprotation_other_oblique.mp4": "as hiprotation_clean_front: the knee dropping toward the camera reads 94 -> 80 "
     "(the rep needs under 80), the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 0 reps",
-    "rotation_clean_front.mp4": "the model keeps the rendered pelvis with the flat shoulders: a 60 deg roll reads at "
-    "most 18-39 deg toward a side or oblique camera and -14 to 14 away from it, 8-23 from the front where the body is "
-    "lost for half the clip (twist 4-24 deg for 60); 0 reps in every view tried (front, side, side_right, oblique, "
-    "oblique_right, rear; seeds 81-83)",
-    "rotation_faults_side.mp4": "as rotation_clean_front: the roll away from the side camera reads -2 to 13 deg (exact "
-    "60): 1 rep of 2, knees_apart (on that rep) not flagged",
 }
 
 

@@ -88,6 +88,10 @@ SHARED = {
     ("dns_star", "side_plank"): "the star pattern's held top is a bent-knee side plank, which the sources allow",
     ("side_plank", "dns_star"): "getting into a side plank and out again is one star-pattern rep; it fails hips_sagging and "
     "top_knee_down",
+    ("lower_back_rotation", "glute_bridge"): "with the knees rolled to the floor, an oblique camera sees the hips above "
+    "the knee-shoulder line as at a bridge's top: 2 reps (known confusion: a knees-up condition would separate them, "
+    "but the knees' roll about the trunk is undefined at a bridge's top, where the thighs line up with the trunk; real "
+    "bridges read it at a median of 3-61 deg)",
     ("forearm_plank", "back_extension"): "the sample starts and ends propped on the forearms with the hips down, which is "
     "a sphinx pose, and back_extension times sphinx holds by design",
 }

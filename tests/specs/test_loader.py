@@ -265,8 +265,8 @@ def test_duplicate_cue_id(tmp_path):
         ('kind = "offset"', 'kind = "offset"\ntoward = "forwards"',
          "metrics.hip_line.toward: input should be 'up' or 'forward', got 'forwards' (did you mean 'forward'?)"),
         ('kind = "offset"', 'kind = "elevaton"',
-         "metrics.hip_line.kind: input should be 'angle', 'tilt', 'elevation', 'lean', 'ahead', 'facing', 'rise', 'offset', "
-         "'height_diff', 'distance_ratio' or 'segment_angle', got 'elevaton' (did you mean 'elevation'?)"),
+         "metrics.hip_line.kind: input should be 'angle', 'tilt', 'elevation', 'lean', 'ahead', 'facing', 'rise', 'roll', "
+         "'offset', 'height_diff', 'distance_ratio' or 'segment_angle', got 'elevaton' (did you mean 'elevation'?)"),
     ],
 )
 def test_invalid_choice_suggests_the_closest(tmp_path, old, new, line):
@@ -843,7 +843,7 @@ def test_mode_sequence_needs_a_sequence_rule(tmp_path):
         ('kind = "offset"\njoints = ["side_hip", "side_knee", "side_shoulder"]\ntoward = "forward"', None),
         ('kind = "offset"\njoints = ["side_hip", "side_knee", "side_shoulder"]\ntoward = "up"', None),
         ('kind = "facing"',
-         "metrics.extra: a 'facing' metric needs space = 'world' (the chest direction is a 3D quantity)"),
+         "metrics.extra: a 'facing' metric needs space = 'world' (the body's directions are 3D quantities)"),
         ('kind = "facing"\nspace = "world"\njoints = ["mid_hip"]',
          "metrics.extra: 'facing' metrics take 0 joints []: where the chest points, -90 (to the floor: prone, "
          "all fours) .. 90 deg (to the ceiling: supine); got 1"),
