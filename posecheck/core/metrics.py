@@ -95,12 +95,16 @@ def _ahead(p, spec, g):
     return float(np.dot(np.asarray(p[0], np.float64) - p[1], g.forward())) / g.torso
 
 
+def _trunk_axis(w: np.ndarray) -> np.ndarray:
+    """From mid-hip to mid-shoulder, in the world landmarks ``w``."""
+    return (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
+
+
 def _chest(g) -> np.ndarray:
     """Where the chest points, 3D: the shoulder line, not the hip line, since the chest stays
     flat in a supine twist while the pelvis turns."""
     w = g.world.astype(np.float64)
-    up_body = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
-    return geometry.body_forward(w[_LS], w[_RS], up_body)
+    return geometry.body_forward(w[_LS], w[_RS], _trunk_axis(w))
 
 
 def _out_of_plane_deg(direction: np.ndarray, normal: np.ndarray) -> float:
@@ -124,8 +128,7 @@ def _roll(p, spec, g):
     # Measured in the plane square to the trunk and against a body line (the shoulders, which
     # stay on the floor in a supine twist), so neither the model's camera-tilted "up" nor a
     # pelvis the model turns too little enters.
-    w = g.world.astype(np.float64)
-    axis = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
+    axis = _trunk_axis(g.world.astype(np.float64))
     if not np.linalg.norm(axis) > 0:
         return math.nan
     axis = axis / np.linalg.norm(axis)
@@ -174,7 +177,7 @@ METRIC_FUNCTIONS: dict[str, MetricFunction] = {
 assert set(METRIC_FUNCTIONS) == set(METRIC_KINDS), "every metric kind in the schema needs a function here"
 
 #: Kinds that need the body's facing direction (shoulders and hips visible) besides their joints.
-_NEEDS_FACING = {"lean", "ahead", "facing", "rise", "roll"}
+_NEEDS_FACING = {name for name, kind in METRIC_KINDS.items() if kind.body_axes}
 
 
 @dataclass(frozen=True)

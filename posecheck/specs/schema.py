@@ -35,6 +35,8 @@ class MetricKind(BaseModel):
     joints: int
     meaning: str
     signed: bool = False
+    world_only: bool = False  #: a 3D quantity: the metric must set space = "world"
+    body_axes: bool = False  #: also needs the body's directions (shoulders and hips visible)
 
 
 #: Every metric kind: how many joints it takes and what its value means.
@@ -45,25 +47,25 @@ METRIC_KINDS: dict[str, MetricKind] = {
         joints=2, signed=True, meaning="[from, to]: how far the segment points above the horizontal, -90..90 deg"
     ),
     "lean": MetricKind(
-        joints=2, signed=True,
+        joints=2, signed=True, body_axes=True,
         meaning="[from, to]: segment angle from vertical in the body's own front-back plane, "
         "+ = toward the front (trunk leaning forward), -180..180 deg",
     ),
     "ahead": MetricKind(
-        joints=2, signed=True,
+        joints=2, signed=True, body_axes=True,
         meaning="[a, b]: how far a is in front of b along the body's forward direction, in torso lengths",
     ),
     "facing": MetricKind(
-        joints=0, signed=True,
+        joints=0, signed=True, world_only=True, body_axes=True,
         meaning="[]: where the chest points, -90 (to the floor: prone, all fours) .. 90 deg (to the ceiling: supine)",
     ),
     "rise": MetricKind(
-        joints=2, signed=True,
+        joints=2, signed=True, world_only=True, body_axes=True,
         meaning="[from, to]: how far the segment points out of the trunk's plane toward where the chest faces, "
         "-90..90 deg (lying on the back: a leg resting on the floor about 0, lifted +)",
     ),
     "roll": MetricKind(
-        joints=4, signed=True,
+        joints=4, signed=True, world_only=True, body_axes=True,
         meaning="[from, to, a, b]: how far the segment from->to is turned about the trunk's long axis, out of the "
         "body's mid-plane toward a's side of the line b->a, -90..90 deg (lying on the back with bent knees, "
         "[mid_hip, mid_knee, side_shoulder, other_shoulder]: 0 knees up, about 90 knees on the floor at that side)",
@@ -136,7 +138,7 @@ class MetricSpec(_Strict):
             raise ValueError(f"'reference' applies to tilt metrics only, not {self.kind!r}")
         if self.kind != "offset" and self.toward is not None:
             raise ValueError(f"'toward' applies to offset metrics only, not {self.kind!r}")
-        if self.kind in ("facing", "rise", "roll") and self.space != "world":
+        if kind.world_only and self.space != "world":
             raise ValueError(f"a {self.kind!r} metric needs space = 'world' (the body's directions are 3D quantities)")
         return self
 
