@@ -707,6 +707,8 @@ def synth(
                                        hold_s=hold if hold is not None else 10.0, faults=tuple(fault or ()),
                                        lead_s=rest, **shared)
         except ValueError as exc:
+            if isinstance(exc, PosecheckError):  # a broken motion file, not a bad option
+                raise
             raise UsageError(str(exc)) from None
         entry = write_clip(request, out)
         if labels is not None:
@@ -726,15 +728,18 @@ def samples(
     ] = None,
 ) -> None:
     """Regenerate the curated sample clips and their labels.json (deterministic)."""
-    from posecheck.synth.samples import SAMPLES, regenerate
+    try:
+        from posecheck.synth.samples import SAMPLES, regenerate
 
-    names = [s.name for s in SAMPLES]
-    for name in only or []:
-        if name not in names:
-            from posecheck.pose.landmarks import suggest
+        names = [s.name for s in SAMPLES]
+        for name in only or []:
+            if name not in names:
+                from posecheck.pose.landmarks import suggest
 
-            raise _fail(UsageError(f"unknown sample {name!r}{suggest(name, names)}; samples: {', '.join(names)}"))
-    regenerate(out, only, on_clip=lambda s, e: typer.echo(f"wrote {out / (s.name + '.mp4')}"))
+                raise UsageError(f"unknown sample {name!r}{suggest(name, names)}; samples: {', '.join(names)}")
+        regenerate(out, only, on_clip=lambda s, e: typer.echo(f"wrote {out / (s.name + '.mp4')}"))
+    except PosecheckError as exc:
+        raise _fail(exc) from None
 
 
 @specs_app.command("list", cls=_Command)

@@ -68,6 +68,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
+from posecheck.errors import SpecError
 from posecheck.pose.landmarks import suggest
 from posecheck.synth.camera import VIEWS
 from posecheck.synth.keyframed import BASES, resolve_channel, resolve_landmark
@@ -84,8 +85,11 @@ Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 Direction = tuple[float, float, float]
 
 
-class MotionFileError(ValueError):
-    """A motion file is missing, unreadable or invalid; one line per problem naming file and field."""
+class MotionFileError(SpecError, ValueError):
+    """A motion file is missing, unreadable or invalid; one line per problem naming file and field.
+
+    A motion file is half of an exercise's data, so the CLI reports it as a spec error (exit 14).
+    """
 
 
 class _Strict(BaseModel):

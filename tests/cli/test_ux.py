@@ -154,3 +154,21 @@ def test_an_interrupted_batch_writes_the_rows_gathered(tmp_path: Path, monkeypat
     saved = json.loads(out.read_text())
     assert saved["complete"] is False and "interrupted" in saved["error"]
     assert [c["file"] for c in saved["clips"]] == ["c.avi"]
+
+
+@pytest.mark.parametrize("command", [("samples", "--only", "bridge_clean_oblique"), ("synth", "glute_bridge")])
+def test_a_broken_motion_file_is_one_spec_error_naming_file_and_field(tmp_path: Path, monkeypatch, command):
+    import sys
+
+    motions = tmp_path / "specs" / "motions"
+    motions.mkdir(parents=True)
+    source = (REPO / "exercise_specs" / "motions" / "glute_bridge.toml").read_text()
+    broken = motions / "glute_bridge.toml"
+    broken.write_text(source.replace("[[samples]]\nname = \"", "[[samples]]\nname = \"Bad", 1))
+    monkeypatch.setenv("POSECHECK_SPECS", str(tmp_path / "specs"))
+    monkeypatch.delitem(sys.modules, "posecheck.synth.samples", raising=False)  # re-read the motion files
+    result = run(*command, "--out", tmp_path / "out.mp4" if command[0] == "synth" else tmp_path / "out")
+    assert result.exit_code == 14, result.output
+    line = one_line_error(result)
+    assert line.startswith(f"error: {broken}: samples[0].name: 'Bad")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.mp4").exists()
