@@ -1039,6 +1039,9 @@ def main_exit_code(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except typer.Abort:
         return EXIT_INTERRUPTED
+    except PosecheckError as exc:  # a command that did not catch its own input error still prints one line
+        typer.echo(f"error: {exc.message}", err=True)
+        return exc.exit_code
     except Exception as exc:
         if not (hasattr(exc, "exit_code") and hasattr(exc, "format_message")):
             raise

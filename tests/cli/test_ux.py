@@ -172,3 +172,16 @@ def test_a_broken_motion_file_is_one_spec_error_naming_file_and_field(tmp_path: 
     line = one_line_error(result)
     assert line.startswith(f"error: {broken}: samples[0].name: 'Bad")
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.mp4").exists()
+
+
+def test_an_input_error_no_command_caught_is_still_one_line(monkeypatch, capsys):
+    import posecheck.specs.loader
+    from posecheck.errors import LabelsError
+
+    def unreadable():
+        raise LabelsError("specs folder unreadable")
+
+    monkeypatch.setattr(posecheck.specs.loader, "spec_files", unreadable)
+    assert posecheck.cli.main_exit_code(["specs", "list"]) == LabelsError.exit_code
+    err = capsys.readouterr().err
+    assert err == "error: specs folder unreadable\n"
