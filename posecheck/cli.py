@@ -535,6 +535,9 @@ def batch(
     clips: list = []
     try:
         folder = find_input(folder, "clip folder", folder=True)
+        if folder.is_file():
+            raise UsageError(f"batch takes a folder of clips with their labels, and {folder} is a file "
+                             "(for one video: posecheck analyze VIDEO -e EXERCISE)")
         labels = labels or folder / "labels.json"
         model_input = _model_input(model)
         outputs = {"--report": (report, "report"), "--html": (html, "HTML report"), "--csv": (csv, "CSV file")}
@@ -737,6 +740,13 @@ def samples(
                 from posecheck.pose.landmarks import suggest
 
                 raise UsageError(f"unknown sample {name!r}{suggest(name, names)}; samples: {', '.join(names)}")
+        from posecheck.io.paths import check_folder
+
+        check_folder(out, "--out folder")
+        if (out / "labels.json").exists():
+            from posecheck.batch import load_labels
+
+            load_labels(out / "labels.json")  # its other clips' entries are kept: it must be a labels file
         regenerate(out, only, on_clip=lambda s, e: typer.echo(f"wrote {out / (s.name + '.mp4')}"))
     except PosecheckError as exc:
         raise _fail(exc) from None

@@ -185,3 +185,28 @@ def test_an_input_error_no_command_caught_is_still_one_line(monkeypatch, capsys)
     assert posecheck.cli.main_exit_code(["specs", "list"]) == LabelsError.exit_code
     err = capsys.readouterr().err
     assert err == "error: specs folder unreadable\n"
+
+
+def test_samples_refuses_a_file_as_its_folder_and_a_broken_labels_file(tmp_path: Path):
+    clip = tmp_path / "mine.mp4"
+    clip.write_bytes(b"my own video")
+    result = run("samples", "--out", clip, "--only", "bridge_clean_oblique")
+    assert result.exit_code == 16, result.output
+    assert one_line_error(result) == f"error: cannot use --out folder {clip}: it is a file, not a folder"
+    assert clip.read_bytes() == b"my own video"
+    (tmp_path / "labels.json").write_text("{")
+    result = run("samples", "--out", tmp_path, "--only", "bridge_clean_oblique")
+    assert result.exit_code == 18, result.output
+    assert one_line_error(result).startswith(f"error: {tmp_path / 'labels.json'}: invalid JSON at line")
+    assert (tmp_path / "labels.json").read_text() == "{"
+
+
+def test_batch_given_a_file_says_it_takes_a_folder(tmp_path: Path):
+    clip = tmp_path / "one.mp4"
+    clip.write_bytes(b"x")
+    result = run("batch", clip)
+    assert result.exit_code == 2, result.output
+    assert one_line_error(result) == (
+        f"error: batch takes a folder of clips with their labels, and {clip} is a file "
+        "(for one video: posecheck analyze VIDEO -e EXERCISE)"
+    )
