@@ -7,7 +7,9 @@ known (nobody detected, joint not visible). The counter moves between phases::
 
 A rep is the time from the last moment at rest, through the extreme (``peak``), back to
 rest. Leaving a phase must last ``min_phase_s`` to count (jitter across a threshold is not
-a rep), and a rep shorter than ``min_rep_s`` is rejected. Reps whose start or end we did
+a rep), and a rep shorter than ``min_rep_s`` is rejected. Each frame stands for the time
+since the one before it, so ``n`` frames in a new phase have lasted ``n`` frame intervals,
+at 12 fps as at 60 (a 0.2 s pause at the top of quick squats is 3 frames at 15 fps). Reps whose start or end we did
 not see — the clip starts or ends at the extreme, or the person is lost for longer than
 ``reset_after_s`` mid-rep — are reported as *partial*, apart from the count.
 """
@@ -18,6 +20,11 @@ import math
 from dataclasses import dataclass, field
 
 UNKNOWN, REST, PEAK = "unknown", "rest", "peak"
+
+#: A frame stands for at most this long (after a gap in detection it stands for no more).
+_MAX_FRAME_S = 0.1
+#: Frame times are sums of floats: 1.2 - 0.4 is 0.7999999999999999, which is 0.8 s.
+_TIME_EPS = 1e-6
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class RepCounter:
     _candidate: str | None = None
     _candidate_since: float = math.nan
     _last_seen: float = math.nan
+    _frame_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.rest == self.peak:
@@ -102,6 +110,7 @@ class RepCounter:
             if math.isfinite(self._last_seen) and t - self._last_seen > self.reset_after_s and self.phase != UNKNOWN:
                 self._lose(self._last_seen)
             return self.phase
+        self._frame_s = min(t - self._last_seen, _MAX_FRAME_S) if math.isfinite(self._last_seen) else 0.0
         self._last_seen = t
 
         if self.phase == UNKNOWN:
@@ -142,7 +151,7 @@ class RepCounter:
         """Debounce: a phase change counts once it has held for ``min_phase_s``."""
         if self._candidate != target:
             self._candidate, self._candidate_since = target, t
-        return t - self._candidate_since >= self.min_phase_s
+        return t - self._candidate_since + self._frame_s >= self.min_phase_s - _TIME_EPS
 
     def _enter_peak(
         self, t: float, value: float, side: str | None, partial_start: bool, extreme_t: float | None = None
@@ -163,7 +172,7 @@ class RepCounter:
         )
         if self._partial_start:
             self.partials.append(rep)
-        elif end - self._rep_start >= self.min_rep_s:
+        elif end - self._rep_start >= self.min_rep_s - _TIME_EPS:
             self.reps.append(rep)
         else:
             self.rejected += 1

@@ -19,6 +19,8 @@ from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 
 #: A smoothed side score must pass this margin before the choice switches sides.
 SIDE_SWITCH_MARGIN = 0.15
+#: Weight of the depth sign against the visibility difference in :class:`VisibleSide`.
+DEPTH_WEIGHT = 0.5
 
 Progress = Callable[[str], float]
 
@@ -56,7 +58,16 @@ class FixedSide:
 
 
 class VisibleSide:
-    """``sides = "auto"``: the side facing the camera (its joints more visible)."""
+    """``sides = "auto"``: the side facing the camera.
+
+    Two signs, added: its joints are more visible, and its shoulder and hip are nearer the
+    camera (the model's depth, as a share of the shoulder and hip widths: about 1 filmed
+    from the side, 0 from the front). Seen at an angle, both legs are often marked fully
+    visible, and depth alone still tells the nearer one, so the choice does not depend on
+    which way the person happens to face.
+    """
+
+    _PAIRS = tuple((JOINT_INDEX[f"left_{j}"], JOINT_INDEX[f"right_{j}"]) for j in ("shoulder", "hip"))
 
     def __init__(self, side_joints: dict[str, list[int]]):
         self.side_joints = side_joints
@@ -67,7 +78,20 @@ class VisibleSide:
         if frame.detected:
             vis = side_visibility(frame, self.side_joints)
             diff = vis["left"] - vis["right"]
+            nearer = self._left_nearer(frame.world_xyz)
+            if math.isfinite(nearer):
+                diff = (diff if math.isfinite(diff) else 0.0) + DEPTH_WEIGHT * nearer
         return self._choice.feed(diff)
+
+    @classmethod
+    def _left_nearer(cls, world: np.ndarray) -> float:
+        """How far the left side is turned toward the camera: -1..1 (the model's z grows away from it)."""
+        turns = []
+        for left, right in cls._PAIRS:
+            width = float(np.linalg.norm(world[left] - world[right]))
+            if width > 0:
+                turns.append(float(world[right, 2] - world[left, 2]) / width)
+        return float(np.mean(turns)) if turns else math.nan
 
 
 class LowerSide:
@@ -90,16 +114,30 @@ class LowerSide:
 
 
 class MovingSide:
-    """``sides = "alternating"``: the side whose driving metric is further toward its extreme."""
+    """``sides = "alternating"``: the side whose driving metric is further toward its extreme.
+
+    When the chosen side cannot be measured on a frame, the other side takes over unless
+    the chosen one was last seen past halfway to its extreme and the other is at rest: a
+    reaching hand hidden for a moment at the far end of a bird dog has not come back, and
+    taking the resting side would end the rep early and count its second half as a new
+    rep. A limb last seen on its way back (a dead bug's leg tucked behind the other) has
+    come back, and the resting side ends its rep.
+    """
 
     def __init__(self) -> None:
         self.side = "left"
+        self._last_progress = {s: math.nan for s in SIDES}
 
     def update(self, frame: PoseFrame, progress: Progress) -> str:
         scores = {s: progress(s) for s in SIDES}
         finite = {s: v for s, v in scores.items() if math.isfinite(v)}
-        if finite:
-            self.side = max(finite, key=finite.get)
+        if not finite:
+            return self.side
+        best = max(finite, key=finite.get)
+        hidden_at_extreme = self.side not in finite and self._last_progress[self.side] >= 0.5
+        if not (hidden_at_extreme and finite[best] <= 0.0):
+            self.side = best
+        self._last_progress.update(finite)
         return self.side
 
 

@@ -258,3 +258,38 @@ def test_unknown_until_a_clear_rest_or_peak_is_seen():
 def test_invalid_counter_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RepCounter(**kwargs)
+
+
+def quick_squats(t: np.ndarray, n: int, top_s: float = 0.2, down_s: float = 0.5) -> np.ndarray:
+    """Hip angle of ``n`` quick squats: ``top_s`` standing at 135 deg (just past rest), then
+    down to 60 and back up, each way ``down_s``; standing at 170 before and after."""
+    out = np.full(t.shape, 170.0)
+    start = 1.0
+    for _ in range(n):
+        into = t - start
+        out[(into >= 0) & (into < top_s)] = 135.0
+        down = (into >= top_s) & (into < top_s + down_s)
+        out[down] = 135.0 - 75.0 * (into[down] - top_s) / down_s
+        up = (into >= top_s + down_s) & (into < top_s + 2 * down_s)
+        out[up] = 60.0 + 75.0 * (into[up] - top_s - down_s) / down_s
+        start += top_s + 2 * down_s
+    return out
+
+
+@pytest.mark.parametrize("fps", [12.0, 15.0, 24.0, 30.0, 60.0])
+def test_quick_reps_with_a_short_pause_at_the_top_count_the_same_at_any_frame_rate(fps):
+    """A frame stands for the time since the one before it: 0.2 s at rest between quick
+    squats is 3 frames at 15 fps and must pass a 0.15 s debounce there as at 60 fps."""
+    t = times(1.0 + 5 * 1.13 + 1.0, fps)
+    c = squat_counter(min_phase_s=0.15, min_rep_s=0.6)
+    feed(c, t, quick_squats(t, 5, top_s=0.13))
+    assert (c.count, c.rejected, c.partials) == (5, 0, [])
+
+
+def test_a_rep_exactly_min_rep_s_long_counts_whatever_the_float_sums():
+    t = np.round(np.arange(0, 40) * 0.08, 10)  # 12.5 fps: 0.4 and 1.2 are frame times
+    v = np.where((t > 0.4) & (t < 1.2), 170.0, 125.0)
+    c = bridge_counter(min_phase_s=0.08, min_rep_s=0.8)
+    feed(c, t, v)
+    assert (c.reps[0].start_s, c.reps[0].end_s) == (0.4, 1.2)
+    assert (c.count, c.rejected) == (1, 0)

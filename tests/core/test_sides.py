@@ -1,0 +1,69 @@
+"""Side selectors on plain frames: the nearer side by depth, and a moving limb hidden for a moment."""
+
+from __future__ import annotations
+
+import math
+
+from posecheck.core.sides import MovingSide, VisibleSide
+from posecheck.pose.landmarks import JOINT_INDEX
+from tests.helpers import pose_frame
+
+STANDING = {"shoulder": (320.0, 100.0), "hip": (320.0, 250.0), "knee": (330.0, 330.0), "ankle": (320.0, 410.0)}
+SIDE_JOINTS = {side: [JOINT_INDEX[f"{side}_{j}"] for j in ("hip", "knee", "ankle")] for side in ("left", "right")}
+
+
+def _choices(selector, frames) -> list[str]:
+    return [selector.update(f, lambda side: math.nan) for f in frames]
+
+
+def test_visible_side_takes_the_nearer_side_when_both_are_fully_visible():
+    """Filmed at an angle the model often marks both legs fully visible; depth still tells
+    the nearer one, whichever way the person faces."""
+    for near in ("left", "right"):
+        frames = [pose_frame(i / 30, STANDING, near=near, vis=1.0, far_vis=1.0, depth_m=0.08) for i in range(30)]
+        assert set(_choices(VisibleSide(SIDE_JOINTS), frames)) == {near}
+
+
+def test_visible_side_follows_visibility_when_depth_is_level():
+    frames = [pose_frame(i / 30, STANDING, near="right", vis=0.95, far_vis=0.4, depth_m=0.0) for i in range(30)]
+    assert set(_choices(VisibleSide(SIDE_JOINTS), frames)) == {"right"}
+
+
+def _moving(progress_by_frame: list[dict[str, float]]) -> list[str]:
+    chooser = MovingSide()
+    frame = pose_frame(0.0, STANDING)
+    return [chooser.update(frame, lambda side, p=p: p[side]) for p in progress_by_frame]
+
+
+def test_moving_side_keeps_a_limb_hidden_at_its_extreme():
+    """The reaching hand of a bird dog hidden for a moment at the far end: the resting other
+    side must not take over, or the rep ends early and its second half counts again."""
+    nan = math.nan
+    sides = _moving([
+        {"left": 0.0, "right": 0.0},
+        {"left": 0.6, "right": 0.0},
+        {"left": 1.0, "right": 0.0},
+        {"left": nan, "right": 0.0},
+        {"left": nan, "right": 0.0},
+        {"left": 1.0, "right": 0.0},
+    ])
+    assert sides == ["left"] * 6
+
+
+def test_moving_side_lets_a_limb_hidden_on_its_way_back_end_its_rep():
+    """A dead bug's far leg tucked out of sight as it comes back: the resting side takes over
+    so the rep in progress can end."""
+    nan = math.nan
+    sides = _moving([
+        {"left": 0.0, "right": 0.0},
+        {"left": 0.0, "right": 1.0},
+        {"left": 0.0, "right": 0.2},
+        {"left": 0.0, "right": nan},
+    ])
+    assert sides == ["left", "right", "right", "left"]
+
+
+def test_moving_side_follows_the_other_side_when_it_starts_moving():
+    nan = math.nan
+    sides = _moving([{"left": 1.0, "right": 0.0}, {"left": nan, "right": 0.0}, {"left": nan, "right": 0.7}])
+    assert sides == ["left", "left", "right"]
