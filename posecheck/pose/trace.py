@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from posecheck.pose.landmarks import NUM_JOINTS, PoseFrame
+from posecheck.pose.landmarks import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PoseFrame, mirror_joint
 
 TRACE_VERSION = 1
 
@@ -57,6 +57,27 @@ class PoseTrace:
 
     def __len__(self) -> int:
         return len(self.t)
+
+    def mirrored(self) -> PoseTrace:
+        """The same clip flipped left to right, as the model would ideally see the flipped
+        video: image x reversed, world x negated, every left landmark swapped with its right
+        one. A spec should score it as the original with the sides swapped."""
+        swap = np.array([JOINT_INDEX[mirror_joint(name)] for name in JOINT_NAMES])
+        image_xy = self.image_xy[:, swap].copy()
+        image_xy[..., 0] = self.image_size[0] - image_xy[..., 0]
+        world_xyz = self.world_xyz[:, swap].copy()
+        world_xyz[..., 0] = -world_xyz[..., 0]
+        return replace(self, image_xy=image_xy, world_xyz=world_xyz, visibility=self.visibility[:, swap].copy())
+
+    def every(self, step: int) -> PoseTrace:
+        """Every ``step``-th frame: the clip as analysed at 1/``step`` of its frame rate."""
+        if step < 1:
+            raise ValueError(f"step must be 1 or more, got {step}")
+        keep = slice(0, None, step)
+        return replace(
+            self, t=self.t[keep], image_xy=self.image_xy[keep], world_xyz=self.world_xyz[keep],
+            visibility=self.visibility[keep], people=self.people[keep], fps=self.fps / step,
+        )
 
     def frames(self) -> Iterator[PoseFrame]:
         """Replay the trace as :class:`PoseFrame` objects, exactly as the estimator produced them."""

@@ -17,6 +17,7 @@ import pytest
 from posecheck.analyze import Analysis
 from posecheck.core.posture import PostureSurvey
 from posecheck.batch import load_labels, score_clip
+from posecheck.pose.trace import PoseTrace
 from posecheck.report import SourceInfo
 from posecheck.specs.loader import known_exercises, load_posture_file, load_spec, posture_files
 from posecheck.synth.clip import plan_clip, truth_pose_frames
@@ -122,3 +123,27 @@ def test_another_spec_counts_nothing_on_a_sample(sample):
         report = analyse(sample.name, exercise)
         assert (report.reps_total or 0) == 0, exercise
         assert (report.good_form_seconds or 0.0) == 0.0, exercise
+
+
+def analyse_frames(frames, exercise: str):
+    analysis = Analysis(load_spec(exercise))
+    for frame in frames:
+        analysis.update(frame)
+    return analysis.report(SourceInfo("mirrored.mp4", FPS, len(frames), len(frames), 640, 480), _Truth())
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+def test_the_mirrored_clip_scores_the_same_with_the_sides_swapped(sample):
+    """Filmed from the other side or facing the other way, a set is the same set: the same
+    reps, hold and faults, with left and right swapped. Nothing may hinge on which way the
+    person faces (a tie between the sides must not default to the left one)."""
+    frames = truth_frames(sample.name)
+    mirrored = list(PoseTrace.from_frames(frames, FPS, len(frames)).mirrored().frames())
+    original, flipped = analyse(sample.name, sample.exercise), analyse_frames(mirrored, sample.exercise)
+    if original.reps is not None:
+        assert flipped.reps.total == original.reps.total
+        if original.reps.per_side:
+            assert flipped.reps.per_side == {"left": original.reps.per_side["right"], "right": original.reps.per_side["left"]}
+    if original.hold is not None:
+        assert flipped.hold.seconds == pytest.approx(original.hold.seconds, abs=0.1)
+    assert {c for c, v in flipped.cues.items() if v.windows_s} == {c for c, v in original.cues.items() if v.windows_s}
