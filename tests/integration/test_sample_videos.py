@@ -93,7 +93,7 @@ KNOWN_MISREADS: dict[str, str] = {
     "knee hidden; from the side 80-84 throughout; 0 reps in every view tried (front seeds 274-276, side, side_right, "
     "oblique, oblique_right; from the feet end the body is lost)",
     "hiprotation_other_oblique.mp4": "as hiprotation_clean_front: the knee dropping toward the camera reads 94 -> 80 "
-    "(the rep needs under 80), the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 0 reps",
+    "(the rep needs under 80) and counts, the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 1 rep of 2",
     "rotation_clean_oblique.mp4": "the reps count (2 of 2 in four runs of the model), but the model reads the rendered "
     "twist (hip line against shoulder line, exact 60 deg) at 5-25 deg, so shoulders_lift (min 30) fires on the clean "
     "clip for 33-58% of the active time, and one run of four gave both reps to the left side (real twists read 40-53)",
