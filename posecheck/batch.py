@@ -18,6 +18,7 @@ A clip passes when every expectation that the exercise's spec can measure is met
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -301,6 +302,14 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers start from a fresh interpreter, never as forks of this process: a caller that has
+    already run the pose model (its thread pool), or Ray, would hand a fork locks held by threads
+    that do not exist there, and the worker hangs (seen in the test session: a clip never ended)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel queued clips and end the workers now instead of after their current clip."""
     pool.shutdown(wait=False, cancel_futures=True)
@@ -432,7 +441,7 @@ def run_batch(
             if on_done:
                 on_done(results[job.label.file])
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts, mp_context=_worker_context())
         try:
             for score in pool.map(run_job, batch):
                 results[score.label.file] = score
