@@ -55,11 +55,13 @@ class FrameCueEvaluator:
         self.spec = spec
         self.failing = False
         self.fail_since = math.nan
+        self._clock = timeline.FrameClock()
         self._evaluated: list[bool] = []
         self._failed: list[bool] = []
 
     def update(self, t: float, value: float, judged: bool) -> str:
         """Judge one frame; returns ``idle`` (not judged), ``ok`` or ``fail`` (failing for ``min_duration_s``)."""
+        self._clock.tick(t)
         judged = judged and math.isfinite(value)
         if judged:
             s = self.spec
@@ -74,7 +76,7 @@ class FrameCueEvaluator:
         self._failed.append(judged and self.failing)
         if not judged:
             return "idle"
-        return "fail" if self.failing and t - self.fail_since >= self.spec.min_duration_s else "ok"
+        return "fail" if self.failing and self._clock.lasted(self.fail_since, t, self.spec.min_duration_s) else "ok"
 
     def result(self, t: np.ndarray) -> CueResult:
         raw_fail = np.asarray(self._failed, bool)

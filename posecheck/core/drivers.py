@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from posecheck.core.conditions import ConditionSet
 from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep, RepCounter
+from posecheck.core.timeline import FrameClock
 from posecheck.core.timer import PositionTimer
 from posecheck.specs.schema import HoldRule, RepRule, SequenceRule
 
@@ -95,6 +96,7 @@ class SequenceDriver:
         self.current: str | None = None
         self._candidate: str | None = None
         self._candidate_since = math.nan
+        self._clock = FrameClock()
         self._next = 0
         self._visits: list[list] = []
         self._cycle_start = math.nan
@@ -105,11 +107,12 @@ class SequenceDriver:
         return self.current or UNKNOWN
 
     def update(self, t: float, values: Mapping[str, float], gate_open: bool) -> str:
+        self._clock.tick(t)
         active = [name for name, cs in self.states.items() if cs.update(values) and gate_open]
         now = active[0] if len(active) == 1 else None
         if now != self._candidate:
             self._candidate, self._candidate_since = now, t
-        if now is not None and now != self.current and t - self._candidate_since >= self.rule.min_state_s:
+        if now is not None and now != self.current and self._clock.lasted(self._candidate_since, t, self.rule.min_state_s):
             self._reach(now, self._candidate_since)
         if self.current is not None and self._visits and self.rule.metric is not None and self.current == now:
             v = values[self.rule.metric]

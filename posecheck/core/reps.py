@@ -20,12 +20,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-UNKNOWN, REST, PEAK = "unknown", "rest", "peak"
+from posecheck.core.timeline import TIME_EPS, FrameClock
 
-#: A frame stands for at most this long (after a gap in detection it stands for no more).
-_MAX_FRAME_S = 0.1
-#: Frame times are sums of floats: 1.2 - 0.4 is 0.7999999999999999, which is 0.8 s.
-_TIME_EPS = 1e-6
+UNKNOWN, REST, PEAK = "unknown", "rest", "peak"
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ class RepCounter:
     _candidate: str | None = None
     _candidate_since: float = math.nan
     _last_seen: float = math.nan
-    _frame_s: float = 0.0
+    _clock: FrameClock = field(default_factory=FrameClock)
 
     def __post_init__(self) -> None:
         if self.rest == self.peak:
@@ -111,7 +108,7 @@ class RepCounter:
             if math.isfinite(self._last_seen) and t - self._last_seen > self.reset_after_s and self.phase != UNKNOWN:
                 self._lose(self._last_seen)
             return self.phase
-        self._frame_s = min(t - self._last_seen, _MAX_FRAME_S) if math.isfinite(self._last_seen) else 0.0
+        self._clock.tick(t)
         self._last_seen = t
 
         if self.phase == UNKNOWN:
@@ -152,7 +149,7 @@ class RepCounter:
         """Debounce: a phase change counts once it has held for ``min_phase_s``."""
         if self._candidate != target:
             self._candidate, self._candidate_since = target, t
-        return t - self._candidate_since + self._frame_s >= self.min_phase_s - _TIME_EPS
+        return self._clock.lasted(self._candidate_since, t, self.min_phase_s)
 
     def _enter_peak(
         self, t: float, value: float, side: str | None, partial_start: bool, extreme_t: float | None = None
@@ -173,7 +170,7 @@ class RepCounter:
         )
         if self._partial_start:
             self.partials.append(rep)
-        elif end - self._rep_start >= self.min_rep_s - _TIME_EPS:
+        elif end - self._rep_start >= self.min_rep_s - TIME_EPS:
             self.reps.append(rep)
         else:
             self.rejected += 1

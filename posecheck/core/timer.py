@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from posecheck.core.timeline import FrameClock
+
 
 class PositionTimer:
     """In position once the raw signal has been true for ``min_enter_s``; brief drops are bridged.
@@ -31,16 +33,18 @@ class PositionTimer:
         self._last_true = math.nan
         self._drop_at = math.nan
         self._t = math.nan
+        self._clock = FrameClock()
 
     def update(self, t: float, raw: bool) -> bool:
         self._t = t
+        self._clock.tick(t)
         if raw:
             self._drop_at = math.nan
             self._last_true = t
             if not self.in_position:
                 if math.isnan(self._pending):
                     self._pending = t
-                if t - self._pending >= self.min_enter_s:
+                if self._clock.lasted(self._pending, t, self.min_enter_s):
                     self.in_position, self._start = True, self._pending
         else:
             self._pending = math.nan

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from posecheck.core import geometry
+from posecheck.core.cues import FrameCueEvaluator
 from posecheck.core.drivers import HoldDriver, RepDriver, SequenceDriver
 from posecheck.core.metrics import CompiledMetric
 from posecheck.core.posture import PostureGate
@@ -20,6 +21,7 @@ from posecheck.core.sides import FrontLeg
 from posecheck.core.timer import PositionTimer
 from posecheck.specs.schema import (
     ExerciseSpec,
+    FrameCue,
     HoldRule,
     MetricSpec,
     PostureSpec,
@@ -129,6 +131,33 @@ def test_position_timer_counts_what_it_decided_live():
     assert timer.mask(t).sum() == 210
     assert max(live) == pytest.approx(7.0 + 0.5, abs=0.05)  # the live total runs on through the grace period
     assert live[-1] == pytest.approx(7.0)  # and drops back once the exit is confirmed
+
+
+@pytest.mark.parametrize("fps", [12.0, 15.0, 30.0])
+def test_position_timer_enters_after_min_enter_s_counting_each_frame_as_its_interval(fps):
+    """Three frames at 15 fps are 0.2 s in position, as the final timeline counts them."""
+    t = times(3.0, fps)
+    needed = int(round(0.5 * fps))  # frames that make 0.5 s
+    for frames_true, enters in ((needed, True), (needed - 1, False)):
+        raw = (t >= 1.0) & (t < 1.0 + (frames_true - 0.5) / fps)
+        timer = PositionTimer(min_enter_s=0.5, grace_s=0.0)
+        decided = [timer.update(ti, r) for ti, r in zip(t, raw, strict=True)]
+        assert any(decided) is enters, (fps, frames_true)
+
+
+@pytest.mark.parametrize("fps", [12.0, 15.0, 30.0])
+def test_a_frame_cue_fails_live_exactly_when_its_final_window_is_kept(fps):
+    """The live verdict (frame by frame) and the report's windows (the whole timeline) use one
+    rule: a failure is reported once it has lasted min_duration_s, each frame its interval."""
+    cue = FrameCue(id="too_high", metric="m", max=10.0, phase="any", min_duration_s=0.25, message="lower it")
+    t = times(3.0, fps)
+    needed = int(np.ceil(0.25 * fps - 1e-9))
+    for frames_failing in (needed - 1, needed):
+        evaluator = FrameCueEvaluator(cue)
+        values = np.where((t >= 1.0) & (t < 1.0 + (frames_failing - 0.5) / fps), 20.0, 5.0)
+        live = [evaluator.update(ti, v, judged=True) for ti, v in zip(t, values, strict=True)]
+        windows = evaluator.result(t).windows_s
+        assert ("fail" in live) is bool(windows) is (frames_failing == needed), (fps, frames_failing)
 
 
 # -- posture gate ----------------------------------------------------------------------------------
