@@ -2,7 +2,8 @@
 
 The live path decides frame by frame; the final report is computed once more from the
 whole timeline with the same rules (drop runs shorter than a minimum, bridge gaps
-shorter than a grace period), which gives exact, deterministic windows.
+shorter than a grace period), which gives exact, deterministic windows. Both measure time
+the same way: each frame stands for its interval (:class:`FrameClock` on the live side).
 """
 
 from __future__ import annotations
