@@ -9,9 +9,9 @@ A rep is the time from the last moment at rest, through the extreme (``peak``), 
 rest. Leaving a phase must last ``min_phase_s`` to count (jitter across a threshold is not
 a rep), and a rep shorter than ``min_rep_s`` is rejected; each frame counts as the interval
 since the one before it (:class:`~posecheck.core.timeline.FrameClock`), so the limits mean
-the same at 12 fps as at 60. Reps whose start or end we did not see — the clip starts or ends at the extreme, or the
-person is lost for longer than ``reset_after_s`` mid-rep — are reported as *partial*,
-apart from the count.
+the same at 12 fps as at 60. Reps whose start or end we did not see — the clip starts or
+ends at the extreme, or the person is lost for longer than ``reset_after_s`` mid-rep — are
+reported as *partial*, apart from the count.
 """
 
 from __future__ import annotations
