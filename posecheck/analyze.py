@@ -150,6 +150,12 @@ class RecognisingAnalysis:
                     f"Safer instead: {', '.join(spec.avoid.alternatives)}."
                 )
         report = build_report(result, source, model.name, model.sha256, warnings=warnings, error=error)
+        # The body of the report is the recognised segment's; the source is the whole video.
+        frames = self.recogniser.frames
+        if frames and source.fps:
+            report.source.duration_s = round(frames[-1].t - frames[0].t + 1.0 / source.fps, 2)
+        report.frames_with_pose = sum(frame.detected for frame in frames)
+        report.person_found = report.frames_with_pose > 0
         report._segments = segments
         report.recognition = RecognitionPart(
             exercise=main.exercise if main is not None else None,

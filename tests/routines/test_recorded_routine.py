@@ -68,6 +68,17 @@ def test_the_crunch_in_the_routine_is_flagged():
     assert any(w.startswith("Crunch recognised at") and "Safer instead" in w for w in report.warnings)
 
 
+def test_the_report_source_is_the_whole_video_not_the_recognised_segment():
+    """The report's body is the main segment's, but its length and the frames with a person
+    are the video's (a batch without labelled windows judges the whole length)."""
+    _, report = truth()
+    frames = truth_pose_frames(plan_clip(RoutineRequest(ROUTINE, fps=15.0, seed=3)))
+    main = max((s for s in report.recognition.segments if s.exercise), key=lambda s: s.end_s - s.start_s)
+    assert report.source.duration_s == pytest.approx(len(frames) / 15.0, abs=0.01)
+    assert report.source.duration_s > main.end_s - main.start_s + 10
+    assert report.frames_with_pose == sum(f.detected for f in frames)
+
+
 @pytest.mark.real_model
 def test_a_recorded_seed_routine_gets_a_session_report(tmp_path):
     clip = tmp_path / "routine.mp4"
