@@ -29,6 +29,10 @@ class Recording:
     views: list[str | None]
     metrics: dict[str, np.ndarray]
     cue_allowed: dict[str, np.ndarray]
+    #: The working limb's side on each frame ("" with nobody detected) where the side says
+    #: which limb works (alternating, front leg, lower side); None where it only picks the
+    #: better-seen half of a symmetric exercise.
+    sides: np.ndarray | None
 
 
 @dataclass
@@ -149,6 +153,10 @@ class RepCueEvaluator(_PerRep):
             frames = np.abs(t - rep.peak_s) <= EXTREME_WINDOW_S
         else:
             frames = (t >= rep.start_s) & (t <= rep.end_s)
+        if rec.sides is not None and rep.side is not None:
+            # Only the rep's own limb: before it leaves rest, an alternating spec may still
+            # be watching the other one.
+            frames &= rec.sides == rep.side
         if not self._seen(rec, frames):
             return None
         frames &= rec.cue_allowed[self.spec.id]

@@ -310,6 +310,7 @@ class ExerciseSession:
             views=self._views,
             metrics={n: np.asarray(v, np.float64) for n, v in self._metric_log.items()},
             cue_allowed={c: np.asarray(v, bool) for c, v in self._cue_allowed.items()},
+            sides=np.asarray([s or "" for s in self._sides]) if self.spec.sides in SIDED_COUNTS else None,
         )
 
     def _judge_new_reps(self, t: float) -> None:

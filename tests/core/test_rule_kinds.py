@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from posecheck.core import geometry
-from posecheck.core.cues import FrameCueEvaluator
+from posecheck.core.cues import FrameCueEvaluator, Recording, RepCueEvaluator
 from posecheck.core.drivers import HoldDriver, RepDriver, SequenceDriver
+from posecheck.core.reps import Rep
 from posecheck.core.metrics import CompiledMetric
 from posecheck.core.posture import PostureGate
 from posecheck.core.sides import FrontLeg
@@ -25,6 +26,7 @@ from posecheck.specs.schema import (
     HoldRule,
     MetricSpec,
     PostureSpec,
+    RepCue,
     RepRule,
     SequenceRule,
 )
@@ -326,6 +328,22 @@ def test_rep_cue_judges_max_over_the_rep_not_only_the_extreme(judge, expected):
     frames = _lean_reps(_rep_profile(1.0, 1.5, 1.0) + second + [0.0] * 30)
     _, result = run_session(spec, frames)
     assert [list(r.failed_cues) for r in result.reps] == expected
+
+
+@pytest.mark.parametrize(("sides", "fails"), [(None, True), ("alternating", False)])
+def test_a_rep_cue_of_an_alternating_spec_judges_only_the_rep_s_own_limb(sides, fails):
+    """Before the working leg leaves rest an alternating spec may still watch the other one;
+    its values must not judge this rep (the thoracic rotation's clean side clip, mirrored,
+    failed hips_forward on its first rep so)."""
+    cue = RepCue(id="too_far", kind="rep", judge="max", metric="lean", max=10.0, message="Not so far")
+    t = np.arange(30) / 30.0
+    frame_sides = np.array(["left"] * 6 + ["right"] * 24)
+    rec = Recording(
+        t=t, views=["side"] * 30, metrics={"lean": np.where(frame_sides == "left", 25.0, 5.0)},
+        cue_allowed={"too_far": np.ones(30, bool)}, sides=frame_sides if sides else None,
+    )
+    rep = Rep(start_s=0.0, peak_s=0.5, end_s=0.95, peak_from_s=0.4, peak_to_s=0.6, side="right")
+    assert RepCueEvaluator(cue).judge(rep, rec) is fails
 
 
 def test_cue_require_limits_where_it_is_judged():
