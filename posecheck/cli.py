@@ -844,7 +844,8 @@ def specs_validate(
         files = list(spec_files().values())
     bad = _validate_each(files, load_spec_file)
     if not files:
-        typer.echo("error: no spec files found", err=True)
+        where = f" in {', '.join(str(p) for p in paths)}" if paths else ""
+        typer.echo(f"error: no spec files (*.toml) found{where}", err=True)
         raise typer.Exit(SpecError.exit_code)
     if bad:
         raise typer.Exit(SpecError.exit_code)

@@ -58,6 +58,12 @@ def test_specs_validate_names_file_and_field(tmp_path: Path):
     assert "did you mean 'angle'?" in result.output
 
 
+def test_specs_validate_on_a_folder_without_specs_says_where_it_looked(tmp_path: Path):
+    result = run("specs", "validate", str(tmp_path))
+    assert result.exit_code == 14
+    assert result.output.strip() == f"error: no spec files (*.toml) found in {tmp_path}"
+
+
 def test_specs_show_and_schema():
     shown = json.loads(run("specs", "show", "squat").output)
     assert shown["reps"]["metric"] == "hip_angle"
