@@ -30,9 +30,12 @@ def posecheck(*args: str, code: str | None = None, timeout: float = 120) -> subp
 
 
 def test_ctrl_c_while_starting_exits_130_without_a_traceback():
-    # Press Ctrl-C (a real SIGINT) the moment the CLI starts importing its libraries.
+    # Press Ctrl-C (a real SIGINT) the moment the CLI starts importing its libraries. The child
+    # starts as a foreground process would: a test run started in the background (`cmd &`)
+    # hands its children SIGINT ignored.
     script = (
         "import os, signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "class CtrlC:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name == 'typer':\n"
