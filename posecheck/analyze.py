@@ -27,7 +27,7 @@ from posecheck.io.video import Frame, VideoInfo, VideoSink, VideoSource, check_w
 from posecheck.pose.landmarks import PoseFrame
 from posecheck.pose.models import ModelFile
 from posecheck.pose.trace import PoseTrace, cache_key, cache_path
-from posecheck.report import Report, SourceInfo, build_report
+from posecheck.report import Report, SourceInfo, build_report, video_seconds
 from posecheck.specs.loader import load_posture_file, load_spec_file, posture_files, spec_files
 from posecheck.specs.schema import ExerciseSpec
 
@@ -152,8 +152,7 @@ class RecognisingAnalysis:
         report = build_report(result, source, model.name, model.sha256, warnings=warnings, error=error)
         # The body of the report is the recognised segment's; the source is the whole video.
         frames = self.recogniser.frames
-        if frames and source.fps:
-            report.source.duration_s = round(frames[-1].t - frames[0].t + 1.0 / source.fps, 2)
+        report.source.duration_s = round(video_seconds([frame.t for frame in frames]), 2)
         report.frames_with_pose = sum(frame.detected for frame in frames)
         report.person_found = report.frames_with_pose > 0
         report._segments = segments

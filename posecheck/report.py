@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from posecheck import __version__
+from posecheck.core import timeline
 from posecheck.core.session import RepStats, SessionResult
 from posecheck.errors import OutputError
 
@@ -249,6 +251,13 @@ def _rep_item(index: int, s: RepStats) -> RepItem:
     )
 
 
+def video_seconds(t) -> float:
+    """How long frames at times ``t`` cover, each standing for its interval (the last for the
+    median one), as every other duration in the report is counted: at a reduced analysis
+    rate too, where one frame stands for several of the source's."""
+    return float(timeline.frame_durations(np.asarray(t, np.float64)).sum())
+
+
 def build_report(
     result: SessionResult,
     source: SourceInfo,
@@ -295,7 +304,7 @@ def build_report(
         )
         for cid, c in result.cues.items()
     }
-    duration = float(t[-1] - t[0]) + 1.0 / source.fps if t.size and source.fps else 0.0
+    duration = video_seconds(t)
     posture = spec.posture
     report = Report(
         tool=ToolInfo(name="posecheck", version=__version__),

@@ -52,3 +52,14 @@ def test_report_content_a_user_relies_on():
 
 def test_report_is_identical_across_runs():
     assert json.dumps(bridge_report()) == json.dumps(bridge_report())
+
+
+def test_the_length_at_a_reduced_analysis_rate_counts_each_analysed_frame_as_its_interval():
+    """Analysed at 7.5 of a 30 fps video's frames a second, each frame stands for 4 of the
+    source's: the length agrees with the time in position, which is counted the same way."""
+    t = times(8.0, fps=7.5)
+    frames = frames_from(t, lambda i, ti: bridge_joints(130.0))
+    _, result = run_session(load_spec("glute_bridge"), frames)
+    report = build_report(result, SourceInfo("bridge.mp4", 30.0, 240, len(t), 640, 480), "full", "0" * 64)
+    assert report.source.duration_s == pytest.approx(8.0)
+    assert report.posture.seconds <= report.source.duration_s
