@@ -311,14 +311,21 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel queued clips and end the workers now instead of after their current clip."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    """Cancel queued clips and end the workers now instead of after their current clip.
+
+    The workers are taken before ``shutdown``, which forgets them: after it nothing was left
+    to end, and an interrupted batch left its workers running on.
+    """
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+: also shuts down
     if terminate is not None:
         terminate()
         return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
         process.terminate()
+    for process in workers:
+        process.join(timeout=5)
 
 
 def run_job(job: BatchJob) -> ClipScore:
