@@ -22,7 +22,8 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -328,6 +329,41 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
+def _run_pooled(
+    batch: list[BatchJob], jobs: int, done: Callable[[ClipScore], None], work: Callable[[BatchJob], ClipScore] | None = None,
+) -> None:
+    """Score ``batch`` on ``jobs`` worker processes, passing each row to ``done`` as it ends.
+
+    A worker killed mid-clip (out of memory, say) breaks the whole pool: the clips it took
+    down with it run again, each alone, so the clip that kills its worker becomes an error
+    row and every other clip is still scored.
+    """
+    work = work or run_job
+    for job in _in_pool(batch, jobs, done, work):
+        if _in_pool([job], 1, done, work):
+            done(ClipScore(label=job.label, status="error",
+                           reason="the process analysing this clip was killed twice (out of memory?)"))
+
+
+def _in_pool(batch: list[BatchJob], jobs: int, done: Callable[[ClipScore], None],
+             work: Callable[[BatchJob], ClipScore]) -> list[BatchJob]:
+    """Run ``batch`` on a pool of ``jobs`` processes; returns the jobs lost with a dead worker."""
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts, mp_context=_worker_context())
+    lost = []
+    try:
+        futures = {pool.submit(work, job): job for job in batch}
+        for future in as_completed(futures):
+            try:
+                done(future.result())
+            except BrokenProcessPool:
+                lost.append(futures[future])
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+    return lost
+
+
 def run_job(job: BatchJob) -> ClipScore:
     """Analyse one clip and score it; errors become an ``error`` row, never a crash."""
     from posecheck.analyze import AnalyzeOptions, analyze_video
@@ -448,16 +484,12 @@ def run_batch(
             if on_done:
                 on_done(results[job.label.file])
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts, mp_context=_worker_context())
-        try:
-            for score in pool.map(run_job, batch):
-                results[score.label.file] = score
-                if on_done:
-                    on_done(score)
-        except BaseException:
-            _stop_workers(pool)
-            raise
-        pool.shutdown()
+        def done(score: ClipScore) -> None:
+            results[score.label.file] = score
+            if on_done:
+                on_done(score)
+
+        _run_pooled(batch, jobs, done)
     order = [l.file for l in labels if l.file in results]
     return [results[f] for f in order]
 
