@@ -1051,8 +1051,7 @@ def main_exit_code(argv: list[str] | None = None) -> int:
     except typer.Abort:
         return EXIT_INTERRUPTED
     except PosecheckError as exc:  # a command that did not catch its own input error still prints one line
-        typer.echo(f"error: {exc.message}", err=True)
-        return exc.exit_code
+        return _fail(exc).exit_code
     except Exception as exc:
         if not (hasattr(exc, "exit_code") and hasattr(exc, "format_message")):
             raise

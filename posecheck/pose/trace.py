@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posecheck.io.pipeline import at_rate
 from posecheck.pose.landmarks import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PoseFrame, mirror_joint
 
 TRACE_VERSION = 1
@@ -70,14 +71,13 @@ class PoseTrace:
         return replace(self, image_xy=image_xy, world_xyz=world_xyz, visibility=self.visibility[:, swap].copy())
 
     def every(self, step: int) -> PoseTrace:
-        """Every ``step``-th frame: the clip as analysed at 1/``step`` of its frame rate."""
+        """The clip at 1/``step`` of its frame rate, the frames chosen as ``--analysis-fps``
+        chooses them (:func:`~posecheck.io.pipeline.at_rate`)."""
         if step < 1:
             raise ValueError(f"step must be 1 or more, got {step}")
-        keep = slice(0, None, step)
-        return replace(
-            self, t=self.t[keep], image_xy=self.image_xy[keep], world_xyz=self.world_xyz[keep],
-            visibility=self.visibility[keep], people=self.people[keep], fps=self.fps / step,
-        )
+        fps = self.fps / step
+        kept = PoseTrace.from_frames(list(at_rate(self.frames(), fps)), fps, self.frame_count, self.model_sha256)
+        return replace(kept, image_size=self.image_size)
 
     def frames(self) -> Iterator[PoseFrame]:
         """Replay the trace as :class:`PoseFrame` objects, exactly as the estimator produced them."""
