@@ -27,16 +27,23 @@ from posecheck.specs.schema import ExerciseSpec
 def with_value(spec: ExerciseSpec, dotted: str, value: float | str) -> ExerciseSpec:
     """A copy of ``spec`` with one setting changed, e.g. ``reps.rest`` or ``cues.hips_sagging.min``
     or ``hold.require.trunk_tilt.enter``."""
+    return with_values(spec, {dotted: value})
+
+
+def with_values(spec: ExerciseSpec, settings: dict[str, float | str]) -> ExerciseSpec:
+    """A copy of ``spec`` with several settings changed at once (a condition's enter and exit
+    move together: changed one at a time, they could cross and fail validation)."""
     data = spec.model_dump()
-    parts = dotted.split(".")
-    node = data
-    for i, key in enumerate(parts[:-1]):
-        if isinstance(node, list):
-            ident = {"cues": "id", "require": "metric"}[parts[i - 1]]
-            node = next(item for item in node if item[ident] == key)
-        else:
-            node = node[key]
-    node[parts[-1]] = value
+    for dotted, value in settings.items():
+        parts = dotted.split(".")
+        node = data
+        for i, key in enumerate(parts[:-1]):
+            if isinstance(node, list):
+                ident = {"cues": "id", "require": "metric", "states": "name"}[parts[i - 1]]
+                node = next(item for item in node if item[ident] == key)
+            else:
+                node = node[key]
+        node[parts[-1]] = value
     return ExerciseSpec.model_validate(data)
 
 
