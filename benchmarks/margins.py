@@ -10,6 +10,9 @@ smallest move at which a clip that passes stops passing:
   easier (nearer to it) by 10, 20 and 30% of the gap between them;
 * hold and sequence conditions: ``enter`` and ``exit`` together, harder and easier by half,
   one and two times their hysteresis (the gap between the two);
+* cues: each ``min`` and ``max``, harder (flagging more: a clean clip may fail) and easier
+  (flagging less: a labelled fault may be missed) by 5 and 10 deg, or 0.05 and 0.1 for
+  lengths and ratios;
 * ``min_rep_s``: the shortest counted rep of any clip, as a multiple of the limit (a rep
   shorter than the limit is not counted; under 1.25 a slightly brisker person loses reps).
 
@@ -30,7 +33,7 @@ from pathlib import Path
 from posecheck.analyze import AnalyzeOptions, analyze_video
 from posecheck.batch import ClipLabel, load_labels, plan_batch, score_clip
 from posecheck.specs.loader import load_spec_file, resolve_posture
-from posecheck.specs.schema import Condition, ExerciseSpec
+from posecheck.specs.schema import Condition, ExerciseSpec, FrameCue, RepCue
 
 sys.path.insert(0, str(Path(__file__).parent))
 from sweep import with_values  # a sibling script, not a package
@@ -38,6 +41,7 @@ from sweep import with_values  # a sibling script, not a package
 REP_SHARES = (0.1, 0.2, 0.3)
 CONDITION_WIDTHS = (0.5, 1.0, 2.0)
 BRISK = 1.25
+DEGREE_KINDS = {"angle", "tilt", "elevation", "lean", "facing", "rise", "roll", "segment_angle"}
 
 
 Move = tuple[str, str, list[tuple[dict[str, float], str]]]
@@ -72,6 +76,21 @@ def condition_moves(spec: ExerciseSpec, held: bool) -> Iterator[Move]:
                     steps.append(({f"{prefix}.{c.metric}.enter": c.enter + shift,
                                    f"{prefix}.{c.metric}.exit": c.exit + shift}, f"{k:g}x"))
                 yield f"{where}: {c.metric} {c.enter:g}/{c.exit:g}", way, steps
+
+
+def cue_moves(spec: ExerciseSpec) -> Iterator[Move]:
+    """Moves of every bounded cue's ``min`` and ``max``: harder flags more (the bound moves in),
+    easier flags less; by 5 and 10 deg, or 0.05 and 0.1 for lengths and ratios."""
+    for cue in spec.cues:
+        if not isinstance(cue, FrameCue | RepCue):
+            continue
+        unit = 5.0 if spec.metrics[cue.metric].kind in DEGREE_KINDS else 0.05
+        for bound, value, inward in (("min", cue.min, 1), ("max", cue.max, -1)):
+            if value is None:
+                continue
+            for way, sign in (("harder", 1), ("easier", -1)):
+                steps = [({f"cues.{cue.id}.{bound}": value + sign * inward * k * unit}, f"{k * unit:g}") for k in (1, 2)]
+                yield f"cue {cue.id} {bound} {value:g}", way, steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         moves: dict[str, dict[str, str]] = {}
         counted = spec.reps is not None and any(label.reps is not None for label, _ in passing)
         plan = list(rep_moves(spec)) if counted else []
-        for what, way, steps in plan + list(condition_moves(spec, any(label.hold_s for label, _ in passing))):
+        plan += list(condition_moves(spec, any(label.hold_s for label, _ in passing))) + list(cue_moves(spec))
+        for what, way, steps in plan:
             cell = "ok"
             for settings, step in steps:
                 lost = failing(with_values(spec, settings), passing)

@@ -70,3 +70,15 @@ def test_enter_and_exit_move_together_past_each_other():
     moved = margins.with_values(twist, settings)
     knees = next(c for c in moved.hold.require if c.metric == "knees_roll")
     assert (knees.enter, knees.exit) == (25.0, 15.0)
+
+
+def test_a_harder_cue_flags_more_in_degrees_or_in_lengths():
+    squat = {(what, way): steps for what, way, steps in margins.cue_moves(load_spec("squat"))}
+    depth = "cue insufficient_depth max 130"  # the knee angle at the bottom must be at most 130
+    assert [s for s, _ in squat[(depth, "harder")]] == [{"cues.insufficient_depth.max": 125.0},
+                                                        {"cues.insufficient_depth.max": 120.0}]
+    assert squat[(depth, "easier")][0][0] == {"cues.insufficient_depth.max": 135.0}
+    plank = {(what, way): steps for what, way, steps in margins.cue_moves(load_spec("forearm_plank"))}
+    sag = plank[("cue hips_sagging min -0.06", "harder")][0][0]  # body line: a share of a length
+    assert sag == {"cues.hips_sagging.min": pytest.approx(-0.01)}
+    assert plank[("cue hips_piked max 0.12", "easier")][0][0] == {"cues.hips_piked.max": pytest.approx(0.17)}
