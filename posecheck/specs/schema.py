@@ -479,6 +479,12 @@ class ExerciseSpec(_Strict):
                 raise ValueError(f"cues[{i}] is judged per rep (kind {cue.kind!r}) but the spec has no [reps] or [sequence] rule")
             if cue.kind in ("pause", "tempo") and self.reps is None:
                 raise ValueError(f"cues[{i}] (kind {cue.kind!r}) needs a [reps] rule")
+            if isinstance(cue, TempoCue) and cue.min_rep_s is not None and cue.min_rep_s <= self.reps.min_rep_s:
+                raise ValueError(
+                    f"cues[{i}].min_rep_s {cue.min_rep_s:g} can never flag a rep: reps shorter than "
+                    f"reps.min_rep_s {self.reps.min_rep_s:g} are not counted; lower reps.min_rep_s "
+                    f"(to about half of {cue.min_rep_s:g}) so that a rushed rep is counted and flagged"
+                )
             if isinstance(cue, FrameCue):
                 if cue.phase in ("peak", "rest") and self.reps is None:
                     raise ValueError(f"cues[{i}] uses phase {cue.phase!r} but the spec has no [reps] rule")

@@ -130,6 +130,8 @@ def test_a_swung_reverse_hyperextension_is_flagged_and_a_controlled_one_is_not()
 
     swung = reps(2.0)  # 2 s per rep, rest included
     assert swung.total == 3 and all("legs_swinging" in r.failed_cues for r in swung.items)
+    flung = reps(1.2)  # about 0.75 s above rest: still counted, so still flagged
+    assert flung.total == 3 and all("legs_swinging" in r.failed_cues for r in flung.items)
     controlled = reps(None)  # the motion file's 3.7 s
     assert controlled.total == 3 and not any(r.failed_cues for r in controlled.items)
 

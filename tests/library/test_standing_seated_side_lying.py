@@ -176,6 +176,13 @@ def test_the_star_pattern_hold_at_the_top_is_checked():
     assert rushed and all("no_hold_at_top" in r.failed_cues for r in rushed)
 
 
+def test_the_lumbar_extension_hold_at_the_top_is_checked():
+    held = _reps("standing_lumbar_extension", None)  # about 3 s leaning back
+    rushed = _reps("standing_lumbar_extension", 2.0)  # about 1.2 s
+    assert held and all("no_hold" not in r.failed_cues for r in held)
+    assert len(rushed) == 2 and all("no_hold" in r.failed_cues for r in rushed)
+
+
 # --------------------------------------------------------------------------- side plank
 
 @pytest.fixture

@@ -75,6 +75,21 @@ def test_a_rushed_dead_bug_is_flagged_too_fast_and_a_slow_one_is_not():
     assert slow.total == 4 and not any("too_fast" in r.failed_cues for r in slow.items)
 
 
+@pytest.mark.parametrize(("exercise", "tempo_s", "flags"), [
+    ("pelvic_tilt", 2.0, {"hold_too_short"}),  # tilted for 1.3-1.4 s, let go at once
+    ("pelvic_tilt", 1.2, {"hold_too_short", "too_fast"}),  # 0.8-0.9 s: a jerk
+    ("sit_up", 1.6, {"too_fast"}),  # 1.1-1.2 s up and down
+    ("sit_up", 1.0, {"too_fast"}),  # 0.7-0.8 s: thrown up with momentum
+])
+def test_a_rushed_rep_is_counted_and_flagged_not_dropped(exercise, tempo_s, flags):
+    """The timing cue has to see the rep: a rushed rep too short to count would pass silently."""
+    rushed = analyse(truth_pose_frames(plan_clip(SynthRequest(exercise, reps=3, tempo_s=tempo_s, fps=FPS))), exercise)
+    assert rushed.reps.total == 3
+    assert all(set(r.failed_cues) == flags for r in rushed.reps.items)
+    steady = analyse(truth_pose_frames(plan_clip(SynthRequest(exercise, reps=3, fps=FPS))), exercise)
+    assert steady.reps.total == 3 and not any(r.failed_cues for r in steady.reps.items)
+
+
 @pytest.mark.parametrize("exercise", AVOID)
 def test_avoided_moves_are_counted_and_say_why_and_what_instead(exercise):
     sample = next(s for s in MINE if s.exercise == exercise)

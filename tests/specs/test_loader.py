@@ -750,6 +750,9 @@ def test_each_cue_kind_needs_its_own_fields(tmp_path, body, lines):
          "cues[1] uses phase 'rest' but the spec has no [reps] rule"),
         (GOOD, 'metric = "hip_line"\nmax = 0.1\nphase = "hold"',
          "cues[1] uses phase 'hold' but the spec has no [hold] rule"),
+        (GOOD, 'kind = "tempo"\nmin_rep_s = 0.8',
+         "cues[1].min_rep_s 0.8 can never flag a rep: reps shorter than reps.min_rep_s 0.8 are not counted; "
+         "lower reps.min_rep_s (to about half of 0.8) so that a rushed rep is counted and flagged"),
     ],
 )
 def test_cue_kinds_need_their_driver(tmp_path, text, body, line):
