@@ -6,7 +6,13 @@ live. This re-scores every labelled clip from its stored pose trace after such a
 prints which clips still pass (the model runs once per clip, only for clips without a trace):
 
 * ``mirrored``: the clip flipped left to right (the labels' per-side counts swapped);
-* ``half-rate``, ``third-rate``: every 2nd or 3rd frame (30 fps clips at 15 and 10 fps).
+* ``half-rate``, ``third-rate``: every 2nd or 3rd frame (30 fps clips at 15 and 10 fps);
+* ``dropped``: a random fifth of the frames missing, as from a webcam or a phone that drops
+  frames under load (the gaps are uneven);
+* ``jittered``: every landmark moved by random noise of 1 cm in 3D and 2 px in the picture,
+  on top of the model's own (a worse camera, a smaller person in the picture).
+
+Random variants are seeded from the clip's name, so a run repeats exactly.
 
     python benchmarks/robustness.py --clips ../shared/clips --trace-cache .cache/traces
 """
@@ -16,8 +22,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from posecheck.analyze import Analysis, AnalyzeOptions, analyze_video
 from posecheck.batch import ClipLabel, ClipScore, load_labels, plan_batch, score_clip
@@ -25,6 +35,26 @@ from posecheck.pose.models import resolve_model
 from posecheck.pose.trace import PoseTrace, cache_key, cache_path
 from posecheck.report import SourceInfo
 from posecheck.specs.loader import load_spec_file
+
+
+def _rng(trace: PoseTrace) -> np.random.Generator:
+    """Seeded from the trace's contents, so a clip's variant is the same on every run."""
+    return np.random.default_rng(zlib.crc32(np.ascontiguousarray(trace.t).tobytes()) + len(trace))
+
+
+def dropped(trace: PoseTrace, share: float = 0.2) -> PoseTrace:
+    """The trace with a random ``share`` of its frames missing (never the first)."""
+    keep = _rng(trace).random(len(trace)) >= share
+    keep[:1] = True
+    return replace(trace, t=trace.t[keep], image_xy=trace.image_xy[keep], world_xyz=trace.world_xyz[keep],
+                   visibility=trace.visibility[keep], people=trace.people[keep])
+
+
+def jittered(trace: PoseTrace, world_m: float = 0.01, image_px: float = 2.0) -> PoseTrace:
+    """Every landmark moved by Gaussian noise (``world_m`` metres in 3D, ``image_px`` pixels)."""
+    rng = _rng(trace)
+    return replace(trace, world_xyz=trace.world_xyz + rng.normal(0.0, world_m, trace.world_xyz.shape).astype(np.float32),
+                   image_xy=trace.image_xy + rng.normal(0.0, image_px, trace.image_xy.shape).astype(np.float32))
 
 
 def _swap_sides(label: ClipLabel) -> ClipLabel:
@@ -38,6 +68,8 @@ VARIANTS: dict[str, tuple[Callable[[PoseTrace], PoseTrace], Callable[[ClipLabel]
     "mirrored": (PoseTrace.mirrored, _swap_sides),
     "half-rate": (lambda trace: trace.every(2), lambda label: label),
     "third-rate": (lambda trace: trace.every(3), lambda label: label),
+    "dropped": (dropped, lambda label: label),
+    "jittered": (jittered, lambda label: label),
 }
 
 

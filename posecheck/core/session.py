@@ -29,7 +29,7 @@ from posecheck.core.metrics import SIDES
 from posecheck.core.posture import PostureGate
 from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep
 from posecheck.core.sides import make_side_selector
-from posecheck.core.view import facing_angle_deg, view_name
+from posecheck.core.view import ViewTracker
 from posecheck.pose.landmarks import PoseFrame
 from posecheck.specs.schema import ExerciseSpec, PostureSpec
 
@@ -185,6 +185,7 @@ class ExerciseSession:
         self.rep_driver = RepDriver(spec.reps, spec.reset_after_s) if spec.reps else None
         self.hold_driver = HoldDriver(spec.hold) if spec.hold else None
         self.sequence_driver = SequenceDriver(spec.sequence) if spec.sequence else None
+        self.view_tracker = ViewTracker(reset_after_s=spec.reset_after_s)
         self.cues = [make_cue_evaluator(c) for c in spec.cues]
         self._cue_require = {c.id: ConditionSet(c.require) for c in spec.cues}
         self._t: list[float] = []
@@ -236,7 +237,7 @@ class ExerciseSession:
         t = frame.t
         side, known = self._choose_side(frame)
         values = self.bank.values(frame, side, known)
-        view = view_name(facing_angle_deg(frame)) if frame.detected else None
+        view = self.view_tracker.update(frame) if frame.detected else None
         gate_open = self.gate.update(frame, side)
 
         phase, progress, moving = UNKNOWN, math.nan, False

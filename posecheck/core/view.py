@@ -9,6 +9,7 @@ camera's line of sight gives the view.
 from __future__ import annotations
 
 import math
+from collections import Counter, deque
 
 import numpy as np
 
@@ -46,3 +47,40 @@ def view_name(angle_deg: float) -> str | None:
     if angle_deg <= 120:
         return "side"
     return "rear"
+
+
+class ViewTracker:
+    """The camera view, steady against landmark jitter: ``update()`` on every frame.
+
+    The facing angle comes from the model's depth, which jitters by centimetres from frame to
+    frame and now and then jumps (a side plank filmed at 55 deg read 131 deg for a frame);
+    filmed near a boundary, a per-frame view flips back and forth, and a cue limited to some
+    views is judged on the odd frame where it cannot be trusted. The view here is the most
+    common per-frame view over the last ``window_s`` seconds (a tie keeps the view as it was):
+    a flip or a jump shorter than half the window does not change it. Frames without a person
+    give None; after ``reset_after_s`` without one, the next person starts afresh.
+    """
+
+    def __init__(self, window_s: float = 1.0, reset_after_s: float = 1.0):
+        if not 0 < window_s <= 10:
+            raise ValueError(f"window_s must be in (0, 10] seconds, got {window_s}")
+        self.window_s = window_s
+        self.reset_after_s = reset_after_s
+        self._recent: deque[tuple[float, str]] = deque()
+        self._view: str | None = None
+
+    def update(self, frame: PoseFrame) -> str | None:
+        """The view of this frame (None when nobody, or no body axes, is seen)."""
+        raw = view_name(facing_angle_deg(frame))
+        if raw is None:
+            return None
+        if self._recent and frame.t - self._recent[-1][0] > self.reset_after_s:
+            self._recent.clear()
+            self._view = None
+        self._recent.append((frame.t, raw))
+        while frame.t - self._recent[0][0] > self.window_s:
+            self._recent.popleft()
+        counts = Counter(view for _, view in self._recent).most_common()
+        if self._view is None or counts[0][0] != self._view and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+            self._view = counts[0][0]
+        return self._view

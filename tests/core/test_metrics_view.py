@@ -9,7 +9,7 @@ import pytest
 
 from posecheck.core.bank import MetricBank
 from posecheck.core.metrics import CompiledMetric, resolve_joint, side_visibility
-from posecheck.core.view import facing_angle_deg, view_name
+from posecheck.core.view import ViewTracker, facing_angle_deg, view_name
 from posecheck.pose.landmarks import JOINT_INDEX
 from posecheck.specs.schema import MetricSpec
 from tests.helpers import (
@@ -232,3 +232,46 @@ def test_roll_needs_world_space_and_a_trunk():
     folded = _supine_knees_rolled(30.0)
     folded["left_shoulder"], folded["right_shoulder"] = folded["left_hip"], folded["right_hip"]
     assert math.isnan(roll.evaluate(world_frame(0.0, folded), "left", 0.5))
+
+
+def facing(t: float, angle_deg: float):
+    """A standing person at ``t`` whose facing angle is ``angle_deg``."""
+    a = math.radians(angle_deg)
+    return world_frame(t, standing(np.array((math.cos(a), 0.0, -math.sin(a)))))
+
+
+def tracked(tracker: ViewTracker, angles: list[float], fps: float = 30.0) -> list[str | None]:
+    return [tracker.update(facing(i / fps, a) if math.isfinite(a) else empty_frame(i / fps))
+            for i, a in enumerate(angles)]
+
+
+def test_a_view_does_not_flip_on_a_frame_of_jitter_or_a_jump():
+    """Filmed at 57 deg (oblique), the model's depth reads a frame now and then past 60, or
+    jumps to 131: the view stays oblique, so side-only or oblique-only cues keep their frames."""
+    angles = [57.0] * 30 + [62.0, 56.0, 61.0, 58.0, 131.0] * 6 + [57.0] * 10
+    assert facing_angle_deg(facing(0.0, 62.0)) == pytest.approx(62.0)
+    views = tracked(ViewTracker(), angles)
+    assert set(views) == {"oblique"}
+
+
+def test_a_view_changes_once_most_of_the_last_second_shows_the_new_one():
+    views = tracked(ViewTracker(window_s=1.0), [45.0] * 30 + [90.0] * 30)
+    assert views[:45] == ["oblique"] * 45  # 15 frames of 31 in the window: not yet most
+    assert views[46:] == ["side"] * 14
+
+
+def test_a_tie_keeps_the_view_and_nobody_gives_none():
+    tracker = ViewTracker(window_s=1.0)
+    assert tracked(tracker, [90.0] * 15 + [45.0] * 15)[-1] == "side"  # 15 and 15 in the window
+    assert tracker.update(empty_frame(1.0)) is None
+
+
+def test_after_a_gap_the_next_person_starts_from_their_own_view():
+    tracker = ViewTracker(window_s=1.0, reset_after_s=1.0)
+    assert tracked(tracker, [90.0] * 30)[-1] == "side"
+    assert tracker.update(facing(3.0, 0.0)) == "front"  # 2 s later: a new start, not a vote
+
+
+def test_a_view_window_outside_its_range_is_refused():
+    with pytest.raises(ValueError, match=r"window_s must be in \(0, 10\] seconds, got 0"):
+        ViewTracker(window_s=0)
