@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posecheck.core.view import facing_angle_deg, view_name
+from posecheck.core.view import ViewTracker, facing_angle_deg, view_name
 from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 
 #: A point closer than this fraction of the width/height to the border counts as cut off.
@@ -124,6 +124,7 @@ class SetupCheck:
         self._candidate: SetupProblem | None = None
         self._candidate_since = math.nan
         self._shown: SetupProblem | None = None
+        self._view = ViewTracker()
 
     @classmethod
     def for_spec(cls, spec, **kwargs) -> SetupCheck:
@@ -147,8 +148,9 @@ class SetupCheck:
     def view_request(self) -> str:
         return VIEW_REQUESTS.get(self.views[0], "Turn to another angle") if self.views else ""
 
-    def check(self, frame: PoseFrame) -> SetupProblem | None:
-        """The most basic problem on this frame alone, or None."""
+    def check(self, frame: PoseFrame, view: str | None = None) -> SetupProblem | None:
+        """The most basic problem on this frame alone, or None. ``view`` is the camera view
+        to judge (:meth:`update` passes the one tracked over time); by default this frame's."""
         if not frame.detected:
             return SetupProblem("no_person", MESSAGES["no_person"])
         vis = np.nan_to_num(frame.visibility, nan=0.0)
@@ -173,7 +175,7 @@ class SetupCheck:
             if extent < self.min_extent:
                 return SetupProblem("too_far", MESSAGES["too_far"])
         if self.views:
-            view = view_name(facing_angle_deg(frame))
+            view = view or view_name(facing_angle_deg(frame))
             if view is not None and view not in self.views:
                 return SetupProblem("wrong_view", self.view_request())
         return None
@@ -183,7 +185,8 @@ class SetupCheck:
     def update(self, frame: PoseFrame) -> SetupStatus:
         """Feed the next frame; returns the set-up status to show and say."""
         t = frame.t
-        problem = self.check(frame)
+        view = self._view.update(frame) if frame.detected else None
+        problem = self.check(frame, view)
         if problem is None:
             self._candidate = None
             if self._fine_since is None:
@@ -198,5 +201,4 @@ class SetupCheck:
             if t - self._candidate_since >= wait:
                 self.ready, self._shown = False, problem
         fine_s = 0.0 if self._fine_since is None else t - self._fine_since
-        view = view_name(facing_angle_deg(frame)) if frame.detected else None
         return SetupStatus(t, self.ready, None if self.ready else self._shown, fine_s, view)
