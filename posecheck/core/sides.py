@@ -15,12 +15,15 @@ import numpy as np
 
 from posecheck.core import geometry
 from posecheck.core.metrics import SIDES, side_visibility
+from posecheck.core.timeline import TIME_EPS
 from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 
 #: A smoothed side score must pass this margin before the choice switches sides.
 SIDE_SWITCH_MARGIN = 0.15
 #: Weight of the depth sign against the visibility difference in :class:`VisibleSide`.
 DEPTH_WEIGHT = 0.5
+#: How long :class:`MovingSide` keeps a limb hidden at its extreme as the working side.
+HIDDEN_HOLD_S = 0.5
 
 Progress = Callable[[str], float]
 
@@ -121,12 +124,16 @@ class MovingSide:
     reaching hand hidden for a moment at the far end of a bird dog has not come back, and
     taking the resting side would end the rep early and count its second half as a new
     rep. A limb last seen on its way back (a dead bug's leg tucked behind the other) has
-    come back, and the resting side ends its rep.
+    come back, and the resting side ends its rep. A limb hidden at its extreme for longer
+    than ``hidden_hold_s`` is taken to have come back unseen (its return fell into dropped
+    frames): waiting longer would only lose the rep when the counter gives up on it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, hidden_hold_s: float = HIDDEN_HOLD_S) -> None:
         self.side = "left"
+        self.hidden_hold_s = hidden_hold_s
         self._last_progress = {s: math.nan for s in SIDES}
+        self._last_seen = {s: -math.inf for s in SIDES}
 
     def update(self, frame: PoseFrame, progress: Progress) -> str:
         scores = {s: progress(s) for s in SIDES}
@@ -134,10 +141,15 @@ class MovingSide:
         if not finite:
             return self.side
         best = max(finite, key=finite.get)
-        hidden_at_extreme = self.side not in finite and self._last_progress[self.side] >= 0.5
+        hidden_at_extreme = (
+            self.side not in finite
+            and self._last_progress[self.side] >= 0.5
+            and frame.t - self._last_seen[self.side] <= self.hidden_hold_s + TIME_EPS
+        )
         if not (hidden_at_extreme and finite[best] <= 0.0):
             self.side = best
         self._last_progress.update(finite)
+        self._last_seen.update({s: frame.t for s in finite})
         return self.side
 
 

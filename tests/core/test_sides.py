@@ -29,10 +29,10 @@ def test_visible_side_follows_visibility_when_depth_is_level():
     assert set(_choices(VisibleSide(SIDE_JOINTS), frames)) == {"right"}
 
 
-def _moving(progress_by_frame: list[dict[str, float]]) -> list[str]:
+def _moving(progress_by_frame: list[dict[str, float]], fps: float = 15.0) -> list[str]:
     chooser = MovingSide()
-    frame = pose_frame(0.0, STANDING)
-    return [chooser.update(frame, lambda side, p=p: p[side]) for p in progress_by_frame]
+    frames = [pose_frame(i / fps, STANDING) for i in range(len(progress_by_frame))]
+    return [chooser.update(f, lambda side, p=p: p[side]) for f, p in zip(frames, progress_by_frame, strict=True)]
 
 
 def test_moving_side_keeps_a_limb_hidden_at_its_extreme():
@@ -61,6 +61,17 @@ def test_moving_side_lets_a_limb_hidden_on_its_way_back_end_its_rep():
         {"left": 0.0, "right": nan},
     ])
     assert sides == ["left", "right", "right", "left"]
+
+
+def test_moving_side_hands_over_when_a_limb_stays_hidden_past_half_a_second():
+    """A dead bug's far leg last seen at full reach, its way back lost (dropped frames, or
+    hidden behind the other leg): after half a second the resting side takes over, so the
+    rep ends instead of being lost when the leg never reappears."""
+    nan = math.nan
+    frames = [{"left": 0.0, "right": 0.0}, {"left": 0.0, "right": 1.0}] + [{"left": 0.0, "right": nan}] * 10
+    sides = _moving(frames, fps=15.0)  # the leg is last seen at 1/15 s
+    assert sides[:9] == ["left", "right"] + ["right"] * 7  # hidden for up to 0.5 s (frame 8 at 0.53 s: 0.47 s)
+    assert sides[9:] == ["left"] * 3
 
 
 def test_moving_side_follows_the_other_side_when_it_starts_moving():
