@@ -121,15 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         reports = {label.file: analyze_video(video, spec, options) for label, video in clips}
         passing = [(label, video) for label, video in clips
                    if score_clip(label, reports[label.file], vocabulary).status == "pass"]
-        dropped = [label.file.removesuffix(".mp4") for label, video in clips if (label, video) not in passing]
+        failing_as_shipped = [label.file.removesuffix(".mp4") for label, video in clips if (label, video) not in passing]
         print(f"{name:22} {len(passing)} of {len(clips)} clips pass as shipped"
-              + (f" (not moved: {', '.join(dropped)})" if dropped else ""))
+              + (f" (not moved: {', '.join(failing_as_shipped)})" if failing_as_shipped else ""))
         if not passing:
             continue
         moves: dict[str, dict[str, str]] = {}
         counted = spec.reps is not None and any(label.reps is not None for label, _ in passing)
         plan = list(rep_moves(spec)) if counted else []
-        plan += list(condition_moves(spec, any(label.hold_s for label, _ in passing))) + list(cue_moves(spec))
+        plan += list(condition_moves(spec, any(label.hold_s is not None for label, _ in passing))) + list(cue_moves(spec))
         for what, way, steps in plan:
             cell = "ok"
             for settings, step in steps:

@@ -81,6 +81,7 @@ class ViewTracker:
         while frame.t - self._recent[0][0] > self.window_s:
             self._recent.popleft()
         counts = Counter(view for _, view in self._recent).most_common()
-        if self._view is None or counts[0][0] != self._view and (len(counts) == 1 or counts[0][1] > counts[1][1]):
+        leader_clear = len(counts) == 1 or counts[0][1] > counts[1][1]
+        if self._view is None or (counts[0][0] != self._view and leader_clear):
             self._view = counts[0][0]
         return self._view
