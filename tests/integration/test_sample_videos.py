@@ -94,14 +94,22 @@ KNOWN_MISREADS: dict[str, str] = {
     "oblique, oblique_right; from the feet end the body is lost)",
     "hiprotation_other_oblique.mp4": "as hiprotation_clean_front: the knee dropping toward the camera reads 94 -> 80 "
     "(the rep needs under 80) and counts, the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 1 rep of 2",
-    "rotation_clean_oblique.mp4": "the reps count (2 of 2 in four runs of the model), but the model reads the rendered "
-    "twist (hip line against shoulder line, exact 60 deg) at 5-25 deg, so shoulders_lift (min 30) fires on the clean "
-    "clip for 33-58% of the active time, and one run of four gave both reps to the left side (real twists read 40-53)",
+}
+
+#: Rendered clips whose verdict depends on the run of the model (its results vary slightly
+#: between runs on this machine): they pass the batch on most runs and are left out of the
+#: exact checks below, with what fails when they do not.
+UNSTEADY: dict[str, str] = {
+    "rotation_clean_oblique.mp4": "2 of 2 reps, but one run of the model in four gave both reps to the left side; "
+    "the model reads the stacked knees 1.5-3.2 hip widths apart (exact 1.0), so knees_apart (max 1.8) fires once "
+    "for about 0.6 s (7% of the active time: the batch allows 10%, a clean clip here none). shoulders_lift no longer "
+    "fires: the model reads the rendered twist at 5-25 deg (exact 60), but the shoulder line stays flat (1-15 deg)",
 }
 
 
 def _unexplained(sample_scores) -> dict[str, str]:
-    return {f: s.reason for f, s in sample_scores.items() if s.status != "pass" and f not in KNOWN_MISREADS}
+    return {f: s.reason for f, s in sample_scores.items()
+            if s.status != "pass" and f not in KNOWN_MISREADS and f not in UNSTEADY}
 
 
 @pytest.mark.real_model
@@ -115,7 +123,7 @@ def test_batch_on_sample_videos_passes(sample_scores):
 @pytest.mark.real_model
 def test_every_rep_count_is_exact(sample_scores):
     for clip in LABELS["clips"]:
-        if clip["reps"] is not None and clip["file"] not in KNOWN_MISREADS:
+        if clip["reps"] is not None and clip["file"] not in KNOWN_MISREADS | UNSTEADY:
             score = sample_scores[clip["file"]]
             assert (score.reps, score.partial) == (clip["reps"], 0), clip["file"]
             if clip["per_side"]:
@@ -125,7 +133,7 @@ def test_every_rep_count_is_exact(sample_scores):
 @pytest.mark.real_model
 def test_every_injected_fault_is_flagged_in_its_window(sample_scores):
     for clip in LABELS["clips"]:
-        if clip["file"] in KNOWN_MISREADS:
+        if clip["file"] in KNOWN_MISREADS | UNSTEADY:
             continue
         score = sample_scores[clip["file"]]
         for fault in {f["fault"] for f in clip["faults"]}:
@@ -142,7 +150,7 @@ def test_clean_clips_flag_no_fault(sample_scores):
     """No cue fails while a clean clip performs the exercise (getting down onto the floor
     before a plank may look like a sag, and that is outside the active windows)."""
     for clip in LABELS["clips"]:
-        if not clip["faults"] and clip["file"] not in KNOWN_MISREADS:
+        if not clip["faults"] and clip["file"] not in KNOWN_MISREADS | UNSTEADY:
             cues = sample_scores[clip["file"]].report.to_dict()["cues"]
             inside = {
                 cue: [w for w in v["windows_s"] if any(w[0] < b and w[1] > a for a, b in clip["active_windows_s"])]
