@@ -12,7 +12,7 @@ prints which clips still pass (the model runs once per clip, only for clips with
 * ``jittered``: every landmark moved by random noise of 1 cm in 3D and 2 px in the picture,
   on top of the model's own (a worse camera, a smaller person in the picture).
 
-Random variants are seeded from the clip's name, so a run repeats exactly.
+Random variants are seeded from the trace's timestamps and length, so a run repeats exactly.
 
     python benchmarks/robustness.py --clips ../shared/clips --trace-cache .cache/traces
 """

@@ -181,7 +181,7 @@ class ExerciseSession:
         self.spec = spec
         self.bank = MetricBank(spec.metrics, spec.smoothing_hz, spec.reset_after_s, spec.min_visibility)
         self.gate = PostureGate(_posture(spec), spec.min_visibility, spec.reset_after_s)
-        self.side_selector = make_side_selector(spec.sides, self.bank.side_joints())
+        self.side_selector = make_side_selector(spec.sides, self.bank.side_joints(), spec.reset_after_s)
         self.rep_driver = RepDriver(spec.reps, spec.reset_after_s) if spec.reps else None
         self.hold_driver = HoldDriver(spec.hold) if spec.hold else None
         self.sequence_driver = SequenceDriver(spec.sequence) if spec.sequence else None

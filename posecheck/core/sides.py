@@ -22,8 +22,6 @@ from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 SIDE_SWITCH_MARGIN = 0.15
 #: Weight of the depth sign against the visibility difference in :class:`VisibleSide`.
 DEPTH_WEIGHT = 0.5
-#: How long :class:`MovingSide` keeps a limb hidden at its extreme as the working side.
-HIDDEN_HOLD_S = 0.5
 
 Progress = Callable[[str], float]
 
@@ -125,11 +123,12 @@ class MovingSide:
     taking the resting side would end the rep early and count its second half as a new
     rep. A limb last seen on its way back (a dead bug's leg tucked behind the other) has
     come back, and the resting side ends its rep. A limb hidden at its extreme for longer
-    than ``hidden_hold_s`` is taken to have come back unseen (its return fell into dropped
-    frames): waiting longer would only lose the rep when the counter gives up on it.
+    than ``hidden_hold_s`` (the rep counter's ``reset_after_s``) is taken to have come back
+    unseen, its return lost in dropped frames: held any longer, the counter would drop the
+    rep as lost.
     """
 
-    def __init__(self, hidden_hold_s: float = HIDDEN_HOLD_S) -> None:
+    def __init__(self, hidden_hold_s: float = 1.0) -> None:
         self.side = "left"
         self.hidden_hold_s = hidden_hold_s
         self._last_progress = {s: math.nan for s in SIDES}
@@ -172,14 +171,15 @@ class FrontLeg:
         return self._choice.feed(diff)
 
 
-def make_side_selector(rule: str, side_joints: dict[str, list[int]]):
-    """The selector for a spec's ``sides`` rule."""
+def make_side_selector(rule: str, side_joints: dict[str, list[int]], reset_after_s: float = 1.0):
+    """The selector for a spec's ``sides`` rule; ``reset_after_s`` is how long the rep counter
+    waits for a hidden limb."""
     if rule in SIDES:
         return FixedSide(rule)
     factories = {
         "auto": lambda: VisibleSide(side_joints),
         "lower": LowerSide,
-        "alternating": MovingSide,
+        "alternating": lambda: MovingSide(hidden_hold_s=reset_after_s),
         "front_leg": FrontLeg,
     }
     return factories[rule]()

@@ -53,12 +53,12 @@ class ViewTracker:
     """The camera view, steady against landmark jitter: ``update()`` on every frame.
 
     The facing angle comes from the model's depth, which jitters by centimetres from frame to
-    frame and now and then jumps (a side plank filmed at 55 deg read 131 deg for a frame);
-    filmed near a boundary, a per-frame view flips back and forth, and a cue limited to some
-    views is judged on the odd frame where it cannot be trusted. The view here is the most
-    common per-frame view over the last ``window_s`` seconds (a tie keeps the view as it was):
-    a flip or a jump shorter than half the window does not change it. Frames without a person
-    give None; after ``reset_after_s`` without one, the next person starts afresh.
+    frame: a side plank filmed at 52-58 deg (oblique) read 61-82 deg (side) on single frames.
+    Near a boundary a per-frame view flips back and forth, and a cue limited to some views is
+    judged on the odd frame where it cannot be trusted. The view here is the one seen on the
+    most frames of the last ``window_s`` seconds; it changes only when another view has more
+    frames there (a tie keeps it). Frames without a person give None; after
+    ``reset_after_s`` without one, the next person starts afresh.
     """
 
     def __init__(self, window_s: float = 1.0, reset_after_s: float = 1.0):

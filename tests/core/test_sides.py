@@ -63,15 +63,16 @@ def test_moving_side_lets_a_limb_hidden_on_its_way_back_end_its_rep():
     assert sides == ["left", "right", "right", "left"]
 
 
-def test_moving_side_hands_over_when_a_limb_stays_hidden_past_half_a_second():
+def test_moving_side_hands_over_when_a_limb_stays_hidden_as_long_as_the_counter_waits():
     """A dead bug's far leg last seen at full reach, its way back lost (dropped frames, or
-    hidden behind the other leg): after half a second the resting side takes over, so the
-    rep ends instead of being lost when the leg never reappears."""
+    hidden behind the other leg): after the rep counter's reset time (1 s) the resting side
+    takes over, so the rep ends instead of being dropped as lost; a bird dog's hand hidden
+    at its reach for less than that keeps the side."""
     nan = math.nan
-    frames = [{"left": 0.0, "right": 0.0}, {"left": 0.0, "right": 1.0}] + [{"left": 0.0, "right": nan}] * 10
+    frames = [{"left": 0.0, "right": 0.0}, {"left": 0.0, "right": 1.0}] + [{"left": 0.0, "right": nan}] * 18
     sides = _moving(frames, fps=15.0)  # the leg is last seen at 1/15 s
-    assert sides[:9] == ["left", "right"] + ["right"] * 7  # hidden for up to 0.5 s (frame 8 at 0.53 s: 0.47 s)
-    assert sides[9:] == ["left"] * 3
+    assert sides[:17] == ["left", "right"] + ["right"] * 15  # frame 16 at 1.07 s: hidden 1.0 s
+    assert sides[17:] == ["left"] * 3
 
 
 def test_moving_side_follows_the_other_side_when_it_starts_moving():

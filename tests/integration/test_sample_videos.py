@@ -96,9 +96,9 @@ KNOWN_MISREADS: dict[str, str] = {
     "(the rep needs under 80) and counts, the far one 97 -> 89 with the hip angle at 169-177 (exact 135): 1 rep of 2",
 }
 
-#: Rendered clips whose verdict depends on the run of the model (its results vary slightly
-#: between runs on this machine): they pass the batch on most runs and are left out of the
-#: exact checks below, with what fails when they do not.
+#: Rendered clips that pass the batch but not every exact check below (a short cue window on
+#: a clean clip, which the batch allows up to 10% of the active time, or sides that vary
+#: between runs of the model); each has its own test of what it must show.
 UNSTEADY: dict[str, str] = {
     "rotation_clean_oblique.mp4": "2 of 2 reps, but one run of the model in four gave both reps to the left side; "
     "the model reads the stacked knees 1.5-3.2 hip widths apart (exact 1.0), so knees_apart (max 1.8) fires once "
@@ -118,6 +118,15 @@ def test_batch_on_sample_videos_passes(sample_scores):
     now_passing = [f for f in KNOWN_MISREADS if sample_scores[f].status == "pass"]
     if now_passing:
         warnings.warn(f"known misreads now pass, update KNOWN_MISREADS: {now_passing}", stacklevel=1)
+
+
+@pytest.mark.real_model
+def test_the_clean_twist_counts_and_does_not_flag_the_shoulders(sample_scores):
+    """The model reads the rendered twist too small, so the pelvis-against-chest angle alone
+    would call the shoulders lifted; the shoulder line lies flat, and the cue stays quiet."""
+    score = sample_scores["rotation_clean_oblique.mp4"]
+    assert score.reps == 2
+    assert score.report.to_dict()["cues"]["shoulders_lift"]["windows_s"] == []
 
 
 @pytest.mark.real_model
