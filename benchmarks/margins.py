@@ -25,18 +25,18 @@ only for clips without a trace:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from posecheck.analyze import AnalyzeOptions, analyze_video
-from posecheck.batch import ClipLabel, load_labels, plan_batch, score_clip
+from posecheck.batch import ClipLabel, score_clip
 from posecheck.specs.loader import load_spec_file, resolve_posture
 from posecheck.specs.schema import Condition, ExerciseSpec, FrameCue, RepCue
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sweep import with_values  # a sibling script, not a package
+from labelled import add_clip_arguments, labelled_clips  # sibling scripts, not a package
+from sweep import with_values
 
 REP_SHARES = (0.1, 0.2, 0.3)
 CONDITION_WIDTHS = (0.5, 1.0, 2.0)
@@ -95,17 +95,11 @@ def cue_moves(spec: ExerciseSpec) -> Iterator[Move]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clips", default=os.environ.get("POSECHECK_CLIPS", "../shared/clips"))
-    ap.add_argument("--labels", default=None)
-    ap.add_argument("--trace-cache", default=".cache/traces")
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--min-confidence", default="medium")
+    add_clip_arguments(ap)
     ap.add_argument("--exercise", action="append", help="only these specs (repeatable)")
     args = ap.parse_args(argv)
 
-    labels = load_labels(args.labels or Path(args.clips) / "labels.json")
-    vocabulary = {f.fault for label in labels for f in label.faults}
-    runnable, _ = plan_batch(args.clips, labels, args.min_confidence, args.exercise)
+    runnable, vocabulary = labelled_clips(args, args.exercise)
     options = AnalyzeOptions(model=args.model, trace_cache=Path(args.trace_cache))
     by_spec: dict[str, tuple[ExerciseSpec, list[tuple[ClipLabel, Path]]]] = {}
     for label, video, spec_path in runnable:

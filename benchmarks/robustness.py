@@ -20,7 +20,6 @@ Random variants are seeded from the trace's timestamps and length, so a run repe
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import zlib
 from collections.abc import Callable
@@ -28,9 +27,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from labelled import add_clip_arguments, labelled_clips  # a sibling script
 
 from posecheck.analyze import Analysis, AnalyzeOptions, analyze_video
-from posecheck.batch import ClipLabel, ClipScore, load_labels, plan_batch, score_clip
+from posecheck.batch import ClipLabel, ClipScore, score_clip
 from posecheck.pose.models import resolve_model
 from posecheck.pose.trace import PoseTrace, cache_key, cache_path
 from posecheck.report import SourceInfo
@@ -87,11 +87,7 @@ def score_variant(trace: PoseTrace, label: ClipLabel, video: Path, spec_path: Pa
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clips", default=os.environ.get("POSECHECK_CLIPS", "../shared/clips"))
-    ap.add_argument("--labels", default=None)
-    ap.add_argument("--trace-cache", default=".cache/traces")
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--min-confidence", default="medium")
+    add_clip_arguments(ap)
     ap.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of: {', '.join(VARIANTS)}")
     args = ap.parse_args(argv)
     variants = args.variants.split(",")
@@ -99,9 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown variant {unknown[0]!r}; valid: {', '.join(VARIANTS)}")
 
-    labels = load_labels(args.labels or Path(args.clips) / "labels.json")
-    vocabulary = {f.fault for label in labels for f in label.faults}
-    runnable, _ = plan_batch(args.clips, labels, args.min_confidence)
+    runnable, vocabulary = labelled_clips(args)
     model = resolve_model(args.model)
     options = AnalyzeOptions(model=args.model, trace_cache=Path(args.trace_cache))
     passed = {v: 0 for v in variants}

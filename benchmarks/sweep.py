@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 from pathlib import Path
 
+from labelled import add_clip_arguments, labelled_clips  # a sibling script
+
 from posecheck.analyze import AnalyzeOptions, analyze_video
-from posecheck.batch import load_labels, plan_batch, score_clip
+from posecheck.batch import score_clip
 from posecheck.specs.loader import load_spec
 from posecheck.specs.schema import ExerciseSpec
 
@@ -58,17 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("exercise")
     ap.add_argument("settings", nargs="*", help="dotted.path=v1,v2,... (numbers, or words such as image,world)")
-    ap.add_argument("--clips", default=os.environ.get("POSECHECK_CLIPS", "../shared/clips"))
-    ap.add_argument("--labels", default=None)
-    ap.add_argument("--trace-cache", default=".cache/traces")
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--min-confidence", default="medium")
+    add_clip_arguments(ap)
     ap.add_argument("--verbose", "-v", action="store_true", help="print each failing clip")
     args = ap.parse_args(argv)
 
-    labels = load_labels(args.labels or Path(args.clips) / "labels.json")
-    vocab = {f.fault for lab in labels for f in lab.faults}
-    runnable, _ = plan_batch(args.clips, labels, args.min_confidence, [args.exercise])
+    runnable, vocab = labelled_clips(args, [args.exercise])
     base = load_spec(args.exercise)
     grid = [(s.split("=")[0], [_value(v) for v in s.split("=")[1].split(",")]) for s in args.settings]
     names = [g[0] for g in grid]
