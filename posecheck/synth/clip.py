@@ -63,8 +63,10 @@ class SynthRequest:
     ``side`` is the rep order of an alternating exercise (``alternate`` = left first,
     ``alternate_right``, ``left``, ``right``; the bird dog's side is its moving leg) or the
     side of a one-sided one (the side plank's supporting arm, ``right`` / ``left``).
-    ``tempo_s`` is seconds per rep (holds: scales the lift and lowering). ``lead_s`` is the
-    rest before and after the set.
+    ``tempo_s`` is seconds per rep (holds: scales the lift and lowering); ``rest_between_s``
+    overrides the rest between two reps. ``timing_faults`` names the spec's timing cues (too
+    fast, no pause at the top) that the tempo is meant to trip: the labels expect each on
+    every rep. ``lead_s`` is the rest before and after the set.
     """
 
     exercise: str
@@ -83,6 +85,8 @@ class SynthRequest:
     tempo_s: float | None = None
     side: str | None = None
     lead_s: float = 1.0
+    rest_between_s: float | None = None
+    timing_faults: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         motion = load_motion(self.exercise)
@@ -113,6 +117,14 @@ class SynthRequest:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         if not 0.0 <= self.lead_s <= 10.0:
             raise ValueError(f"lead_s must be between 0 and 10, got {self.lead_s}")
+        if self.rest_between_s is not None and not 0.0 <= self.rest_between_s <= 10.0:
+            raise ValueError(f"rest_between_s must be between 0 and 10, got {self.rest_between_s}")
+        object.__setattr__(self, "timing_faults", tuple(self.timing_faults))
+        if (self.rest_between_s is not None or self.timing_faults) and motion.spec.mode != "reps":
+            raise ValueError(f"{self.exercise} is a hold: it has no reps to rush or rest between; "
+                             "leave out rest_between_s and timing_faults")
+        if self.timing_faults and self.tempo_s is None:
+            raise ValueError("timing_faults need a rushed set: give tempo_s (seconds per rep)")
         check_side(motion, self.side)
 
     @property
@@ -143,6 +155,7 @@ class SynthRequest:
         """JSON-friendly form; :meth:`from_dict` rebuilds the identical request."""
         d = request_to_dict(self)
         d["faults"] = [spec.to_text() for spec in self.faults]
+        d["timing_faults"] = list(self.timing_faults)
         return d
 
     @classmethod
@@ -225,7 +238,7 @@ def plan_clip(req: SynthRequest):
     body = body_for(req.subject)
     ex = make_exercise(req.motion, body, req.side)
     tl = build_timeline(ex, req.reps, req.hold_s, req.faults, tempo_s=req.tempo_s, lead_s=req.lead_s,
-                        seed=req.seed)
+                        seed=req.seed, rest_between_s=req.rest_between_s)
     n = int(math.floor(tl.duration_s * req.fps + 1e-9))
     times = np.arange(n, dtype=np.float64) / req.fps
     poses, metrics, states, joints = [], [], [], np.empty((n, len(LANDMARK_NAMES), 3))
@@ -425,7 +438,8 @@ def dosage_labels(ex: Exercise, tl: Timeline, offset_s: float = 0.0) -> tuple[di
                          f"{o + reps[0].t0:.2f}-{o + reps[-1].t3:.2f} s; {ex.rest_text} to the end")
     else:
         pos = (at(tl.position[0]), at(tl.position[1]))
-        cuts = [(max(f["from_s"], pos[0]), min(f["to_s"], pos[1])) for f in faults]
+        cuts = [(max(f["from_s"], pos[0]), min(f["to_s"], pos[1])) for f in faults
+                if fault_def(ex.motion, f["fault"]).costs_good_form]
         good = _subtract(pos, cuts)
         hold_s = round(sum(b - a for a, b in good), 3)
         main = max(good, key=lambda w: (w[1] - w[0], -w[0])) if good else None
@@ -450,11 +464,12 @@ def build_labels(plan: ClipPlan) -> dict:
     req, tl, ex = plan.request, plan.timeline, plan.exercise
     fps, dur = req.fps, plan.duration_s
     fields_, timeline_text = dosage_labels(ex, tl)
-    faults = fields_.pop("faults")
+    faults = fields_.pop("faults") + _timing_fault_labels(req, tl)
     entry: dict = {
         "file": None,
         "exercise": req.exercise,
-        "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else ""),
+        "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else "")
+        + (f", rushed at {req.tempo_s:g} s per rep" if req.timing_faults else ""),
         "mode": ex.mode,
         "view": view_label(req.azimuth),
     }
@@ -490,6 +505,13 @@ def build_labels(plan: ClipPlan) -> dict:
         },
     })
     return entry
+
+
+def _timing_fault_labels(req: SynthRequest, tl: Timeline) -> list[dict]:
+    """Each timing fault of a rushed set, expected over every rep (start to end of the return)."""
+    return [{"fault": name, "from_s": _r(rep.t0), "to_s": _r(rep.t3),
+             "evidence": f"synthetic: rushed set, {req.tempo_s:g} s per rep (rep {rep.index})"}
+            for rep in tl.reps for name in req.timing_faults]
 
 
 def _in_frame(plan: ClipPlan) -> bool:

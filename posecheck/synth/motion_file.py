@@ -44,6 +44,22 @@ A file holds::
     channel = "hip"                # faults on one channel may not overlap in time
     change = { both_hip_flex = -1.0 }   # degrees per degree of magnitude, at progress 1
     meaning = "hip flexion {m:g} deg short at the top"
+    # costs_good_form = false      # the spec's cue is a reminder (severity info)
+
+    [[samples]]                    # a curated clip of sample_videos/ (`posecheck samples`)
+    name = "kneeschest_clean_side"
+    view = "side"
+    seed = 5                       # subject, room and tempo jitter are drawn from it
+    reps = 2                       # or hold_s = 7.0; faults = ["name:deg@reps=2"]
+
+    [[samples]]                    # a rushed set: every rep is expected to trip the
+    name = "kneeschest_rushed_side"  # spec's timing cues named in timing_faults
+    view = "side"
+    seed = 6
+    tempo_s = 1.4                  # seconds per rep
+    rest_between_s = 0.8           # the pause between reps (default: scaled with the tempo)
+    timing_faults = ["too_fast"]
+    # side = "left"                # sided motions: rep order or side, as SynthRequest.side
 
 Sided motions (``alternating``, ``one_side``) are written for the moving side on the left
 and use ``moving_`` / ``other_`` / ``both_`` angle prefixes; the right side is the mirror
@@ -99,13 +115,16 @@ class _Strict(BaseModel):
 class Fault(_Strict):
     """One injectable fault: its magnitude range (degrees), the channel it occupies (two
     faults on one channel may not overlap), what it changes per degree of magnitude, and a
-    sentence for the labels with ``{m:g}`` for the magnitude."""
+    sentence for the labels with ``{m:g}`` for the magnitude. ``costs_good_form = false``
+    when the spec's cue is a reminder (severity ``info``) that good-form time ignores: a
+    hold's labels then keep the faulty seconds as good form."""
 
     default_deg: float = Field(gt=0.0, le=90.0)
     max_deg: float = Field(gt=0.0, le=90.0)
     channel: Identifier
     change: dict[str, float] = Field(min_length=1)
     meaning: str = Field(min_length=1)
+    costs_good_form: bool = True
 
     @field_validator("meaning")
     @classmethod
@@ -198,6 +217,11 @@ class SampleClip(_Strict):
     faults: list[str] = Field(default_factory=list, description="name:degrees[@reps=..|@t=a-b], as `synth --fault`")
     reps: int = Field(3, ge=1, le=30)
     hold_s: float = Field(7.0, gt=0.0, le=120.0)
+    side: str | None = Field(None, description="rep order or side, as `SynthRequest.side` [default: the motion's]")
+    tempo_s: float | None = Field(None, ge=1.0, le=20.0, description="seconds per rep, for a rushed set")
+    rest_between_s: float | None = Field(None, ge=0.0, le=10.0, description="rest between reps (default: the tempo's)")
+    timing_faults: list[Identifier] = Field(
+        default_factory=list, description="the spec's timing cues this tempo trips, expected on every rep")
 
 
 class _Motion(_Strict):
@@ -229,6 +253,16 @@ class _Motion(_Strict):
         if (self.sides == "one_side") != (self.default_side is not None):
             fix = "add it (left or right)" if self.sides == "one_side" else 'remove it (only for sides = "one_side")'
             raise ValueError(f"default_side: {fix}")
+        for i, sample in enumerate(self.samples):
+            if sample.side is not None and sample.side not in self.side_choices():
+                valid = ", ".join(self.side_choices()) or "none: leave it out (a symmetric motion)"
+                raise ValueError(f"samples[{i}].side: {sample.side!r} is not a side of this motion; valid: {valid}")
+            for name in ("timing_faults", "rest_between_s"):
+                if getattr(sample, name) not in (None, []) and self.mode != "reps":
+                    raise ValueError(f"samples[{i}].{name}: a hold has no reps to rush or rest between; remove it")
+            if sample.timing_faults and sample.tempo_s is None:
+                raise ValueError(f"samples[{i}].timing_faults: a timing fault needs a rushed set; "
+                                 "add tempo_s (seconds per rep)")
         return self
 
     @property

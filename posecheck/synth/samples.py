@@ -38,6 +38,10 @@ class Sample:
     faults: tuple[str, ...] = ()
     reps: int = 3
     hold_s: float = 7.0
+    tempo_s: float | None = None
+    rest_between_s: float | None = None
+    timing_faults: tuple[str, ...] = ()
+    side: str | None = None
 
     def request(self) -> SynthRequest:
         return SynthRequest(
@@ -45,6 +49,10 @@ class Sample:
             reps=self.reps,
             hold_s=self.hold_s,
             faults=self.faults,
+            tempo_s=self.tempo_s,
+            rest_between_s=self.rest_between_s,
+            timing_faults=self.timing_faults,
+            side=self.side,
             view=self.view,
             subject=SubjectOptions.sample(self.seed),
             scene=SceneOptions.sample(self.seed),
@@ -58,7 +66,8 @@ def _curated() -> tuple[Sample, ...]:
     out = []
     for name in motion_names():
         for clip in load_motion(name).spec.samples:
-            out.append(Sample(clip.name, name, clip.view, clip.seed, tuple(clip.faults), clip.reps, clip.hold_s))
+            out.append(Sample(clip.name, name, clip.view, clip.seed, tuple(clip.faults), clip.reps, clip.hold_s,
+                              clip.tempo_s, clip.rest_between_s, tuple(clip.timing_faults), clip.side))
     return tuple(out)
 
 

@@ -192,19 +192,26 @@ def build_timeline(
     tempo_s: float | None,
     lead_s: float,
     seed: int,
+    rest_between_s: float | None = None,
 ) -> Timeline:
-    """Lay out rests, reps (or lift, hold, lower) and fault windows for one clip."""
+    """Lay out rests, reps (or lift, hold, lower) and fault windows for one clip.
+
+    ``tempo_s`` scales every phase of a rep, the rest between reps included, to that many
+    seconds; ``rest_between_s`` then sets the rest on its own (a rushed rep followed by a
+    pause, which is how people rush: a quick jerk, a breath, the next one)."""
     check_dosage(reps, hold_s, tempo_s)
     check_faults(exercise.motion, reps, hold_s, faults)
     if exercise.mode == "reps":
-        return _rep_timeline(exercise, reps, faults, tempo_s, lead_s, seed)
+        return _rep_timeline(exercise, reps, faults, tempo_s, lead_s, seed, rest_between_s)
     return _hold_timeline(exercise, hold_s, faults, tempo_s, lead_s)
 
 
-def _rep_timeline(ex, reps, faults, tempo_s, lead_s, seed) -> Timeline:
+def _rep_timeline(ex, reps, faults, tempo_s, lead_s, seed, rest_between_s=None) -> Timeline:
     base = np.array(ex.phases, float)
     if tempo_s is not None:
         base = base * (tempo_s / base.sum())
+    if rest_between_s is not None:
+        base[3] = rest_between_s
     rng = np.random.default_rng([seed, 7])
     jitter = 1.0 + TEMPO_JITTER * rng.uniform(-1.0, 1.0, size=reps)
     sides = ex.rep_sides(reps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import cv2
@@ -9,6 +10,8 @@ import numpy as np
 import pytest
 
 from posecheck.synth import SynthRequest, plan_clip, write_clip
+from posecheck.synth.motion_file import load_motion
+from posecheck.synth.timeline import TEMPO_JITTER
 
 KEYS = {
     "file", "exercise", "variant", "mode", "view", "reps", "partial_reps", "reps_tolerance", "rep_peaks_s",
@@ -91,6 +94,32 @@ def test_hold_fault_is_at_half_magnitude_on_the_window_edges():
         assert line[k] == pytest.approx(7.5, abs=0.5)
     mid = int(round(0.5 * (f["from_s"] + f["to_s"]) * req.fps))
     assert line[mid] == pytest.approx(15.0, abs=1e-6)
+
+
+def test_a_rushed_set_labels_its_timing_fault_on_every_rep_and_keeps_the_pause_between():
+    req = SynthRequest("sit_up", reps=3, tempo_s=1.4, rest_between_s=0.8, timing_faults=("too_fast",), fps=FPS)
+    plan = plan_clip(req)
+    e, reps = plan.labels, plan.timeline.reps
+    assert [(f["fault"], f["from_s"], f["to_s"]) for f in e["faults"]] == [
+        ("too_fast", pytest.approx(r.t0, abs=1e-3), pytest.approx(r.t3, abs=1e-3)) for r in reps]
+    go, extreme, back, rest = load_motion("sit_up").spec.phases
+    moving_s = 1.4 * (go + extreme + back) / (go + extreme + back + rest)
+    assert [r.t3 - r.t0 for r in reps] == [pytest.approx(moving_s, rel=TEMPO_JITTER)] * 3
+    assert [b.t0 - a.t3 for a, b in itertools.pairwise(reps)] == [pytest.approx(0.8, rel=TEMPO_JITTER)] * 2
+    assert e["variant"].endswith("rushed at 1.4 s per rep")
+    assert SynthRequest.from_dict(json.loads(json.dumps(e["synth"]["request"]))) == req
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"exercise": "sit_up", "timing_faults": ("too_fast",)}, r"need a rushed set: give tempo_s \(seconds per rep\)"),
+    ({"exercise": "forearm_plank", "tempo_s": 3.0, "timing_faults": ("too_fast",)},
+     "forearm_plank is a hold: it has no reps"),
+    ({"exercise": "sit_up", "tempo_s": 2.0, "rest_between_s": 12.0}, "rest_between_s must be between 0 and 10, got 12"),
+    ({"exercise": "forearm_plank", "rest_between_s": 1.0}, "leave out rest_between_s and timing_faults"),
+])
+def test_a_rushed_set_that_cannot_be_rendered_says_why(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SynthRequest(**kwargs)
 
 
 def test_synth_record_regenerates_the_request():

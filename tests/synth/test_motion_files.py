@@ -42,6 +42,22 @@ def test_motion_faults_are_cue_ids_of_its_spec(name):
     assert faults <= cue_ids(name), f"{name}: faults that are not cue ids: {sorted(faults - cue_ids(name))}"
 
 
+@pytest.mark.parametrize("name", motion_file_names())
+def test_a_fault_costs_good_form_unless_its_cue_is_a_reminder(name):
+    data = tomllib.loads((SPECS / f"{name}.toml").read_text(encoding="utf-8"))
+    reminders = {cue["id"] for cue in data.get("cues", []) if cue.get("severity") == "info"}
+    faults = load_motion_file(MOTIONS / f"{name}.toml").spec.faults
+    assert {f for f, d in faults.items() if not d.costs_good_form} == reminders & set(faults)
+
+
+@pytest.mark.parametrize("name", motion_file_names())
+def test_sample_timing_faults_are_timing_cues_of_its_spec(name):
+    data = tomllib.loads((SPECS / f"{name}.toml").read_text(encoding="utf-8"))
+    timing = {cue["id"] for cue in data.get("cues", []) if cue.get("kind") in ("tempo", "pause")}
+    named = {f for s in load_motion_file(MOTIONS / f"{name}.toml").spec.samples for f in s.timing_faults}
+    assert named <= timing, f"{name}: sample timing_faults that are not tempo or pause cues: {sorted(named - timing)}"
+
+
 def test_shipped_motions_are_found_by_name(monkeypatch):
     monkeypatch.delenv("POSECHECK_SPECS", raising=False)
     assert motion_names() == motion_file_names()
@@ -77,6 +93,7 @@ def test_an_exercise_with_a_motion_file_can_be_requested(monkeypatch):
 
 BRIDGE = (MOTIONS / "glute_bridge.toml").read_text()
 DEAD_BUG = (TEST_MOTIONS / "dead_bug.toml").read_text()
+PLANK = (MOTIONS / "forearm_plank.toml").read_text()
 
 
 #: (file text, text to replace, replacement, field named in the error line, words of the fix)
@@ -100,6 +117,10 @@ BROKEN = [
     (BRIDGE, "lateral = [1.0, 0.0, 0.0]   # the subject's left\n", "", "camera.lateral", "must give it"),
     (BRIDGE, 'rest = "lying', 'position = "x"\nrest = "lying', "text.position", "remove it"),
     (BRIDGE, "[faults.lumbar_arch]", "[faults.Lumbar-Arch]", "faults.Lumbar-Arch", "lower-case letters"),
+    (BRIDGE, "seed = 11\n", 'seed = 11\ntiming_faults = ["too_fast"]\n', "samples[0].timing_faults", "add tempo_s"),
+    (BRIDGE, "seed = 11\n", 'seed = 11\nside = "left"\n', "samples[0].side", "a symmetric motion"),
+    (PLANK, 'view = "side"\nseed', 'view = "side"\nrest_between_s = 1.0\nseed', "samples[0].rest_between_s",
+     "a hold has no reps"),
     (DEAD_BUG, "moving_knee_flex = 5.0", "moving_kne_flex = 5.0", "keyframes[1].angles.moving_kne_flex",
      "did you mean 'moving_knee_flex'"),
     (DEAD_BUG, "moving_knee_flex = 5.0", "left_knee_flex = 5.0", "keyframes[1].angles.left_knee_flex",
