@@ -4,7 +4,7 @@
   curated samples (no pose model, no video);
 * the bird dog filmed from close beside the person (hand, foot and, closest, elbow and knee
   leaving the picture) and with each reach held for seconds: every rep is still counted;
-* faults the motion files cannot inject (a swung reverse hyperextension) or that the model
+* faults a motion file's fault angles cannot make (a swung reverse hyperextension, at several tempos) or that the model
   does not read on the rendered head (a craned neck in a back extension), on exact landmarks;
 * moves that share all fours are not counted as each other (bird dog, donkey kick);
 * the real clips' results reached when these specs were written, re-scored from the cached

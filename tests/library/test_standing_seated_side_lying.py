@@ -4,7 +4,7 @@
   of the curated samples (no pose model, no video);
 * exercises that share a position are told apart (a squat is not a good morning, a toe
   touch is not a hip hinge, hip circles are not lunges, a 90/90 sit is not a pigeon ...);
-* timing cues on rushed sets, which the motion files cannot inject;
+* timing cues on rushed sets at several tempos, and controlled sets that must stay quiet;
 * the side plank judges a straight-arm plank by the hand: a soft elbow with the hand under
   the shoulder, filmed front-oblique, keeps its good-form time (it had none when the upper
   arm alone was judged);

@@ -2,7 +2,7 @@
 
 * exact counts, per-side counts, held time and flagged faults on the exact landmarks of the
   curated samples (no pose model, no video);
-* the dead bug's tempo cue on a rushed set (a timing fault the motion files cannot inject);
+* the dead bug's tempo cue on a rushed set and on a slow one (exact landmarks, any tempo);
 * crunches, sit-ups and toe touches are counted as what they are, carry the avoid note, and
   are never counted as a seed exercise;
 * the real clips' results reached when these specs were written, re-scored from the cached
