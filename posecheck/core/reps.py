@@ -9,7 +9,9 @@ A rep is the time from the last moment at rest, through the extreme (``peak``), 
 rest. Leaving a phase must last ``min_phase_s`` to count (jitter across a threshold is not
 a rep), and a rep shorter than ``min_rep_s`` is rejected; each frame counts as the interval
 since the one before it (:class:`~posecheck.core.timeline.FrameClock`), so the limits mean
-the same at 12 fps as at 60. Reps whose start or end we did not see — the clip starts or
+the same at 12 fps as at 60. On a one-sided exercise, another side taking over on the way
+back (between peak and rest) ends the rep there: a walking lunge's back leg steps through
+and leads the next lunge before the body is up. Reps whose start or end we did not see — the clip starts or
 ends at the extreme, or the person is lost for longer than ``reset_after_s`` mid-rep — are
 reported as *partial*, apart from the count.
 """
@@ -67,6 +69,7 @@ class RepCounter:
     _peak_last: float = math.nan
     _rep_start: float = math.nan
     _partial_start: bool = False
+    _last_side: str | None = None
     _candidate: str | None = None
     _candidate_since: float = math.nan
     _last_seen: float = math.nan
@@ -109,6 +112,8 @@ class RepCounter:
             return self.phase
         self._clock.tick(t)
         self._last_seen = t
+        side_changed = side is not None and self._last_side is not None and side != self._last_side
+        self._last_side = side
 
         if self.phase == UNKNOWN:
             if self.past_peak(value):
@@ -132,7 +137,11 @@ class RepCounter:
                 self._candidate = None
             return self.phase
 
-        # PEAK: track the extreme, wait for the return to rest
+        # PEAK: track the extreme, wait for the return to rest; another side taking over on
+        # the way back ends the rep (a walking lunge's back leg steps through and leads)
+        if side_changed and side != self._peak_side and not self.past_peak(value) and not self.at_rest(value):
+            self._finish(t)
+            return self.phase
         if self.past_peak(value):
             self._peak_last = t
         if self._more_extreme(value):

@@ -240,6 +240,33 @@ def test_side_of_a_rep_is_the_side_at_its_extreme():
     assert c.reps[0].side == "right"
 
 
+def _walking_lunges(fps: float = 30.0):
+    """Front knee angle and front leg of two walking lunges: down to 90 deg on the left leg,
+    up to 130, where the back (right) leg steps through and becomes the front leg at 130,
+    down to 90 again and up to standing (170)."""
+    t = times(6.0, fps)
+    knee = np.interp(t, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [170.0, 90.0, 130.0, 130.0, 90.0, 170.0, 170.0])
+    side = np.where(t < 2.5, "left", "right")
+    return t, knee, side
+
+
+def test_a_rep_ends_when_another_side_takes_over_on_the_way_back():
+    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6)
+    t, knee, side = _walking_lunges()
+    for ti, k, s in zip(t, knee, side, strict=True):
+        c.update(ti, k, s)
+    assert [(r.side, round(r.peak_s, 1), round(r.end_s, 1)) for r in c.reps] == [("left", 1.0, 2.5), ("right", 4.0, 4.7)]
+
+
+def test_a_side_flip_at_rest_or_at_the_extreme_does_not_end_a_rep():
+    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6)
+    t = times(3.0, 30.0)
+    knee = np.interp(t, [0.0, 1.0, 2.0, 3.0], [170.0, 90.0, 170.0, 170.0])
+    for ti, k in zip(t, knee, strict=True):
+        c.update(ti, k, "right" if 0.3 < ti < 0.4 or 1.2 < ti < 1.3 else "left")  # on the way down, past the peak
+    assert [r.side for r in c.reps] == ["left"] and c.reps[0].end_s == pytest.approx(1.7, abs=0.05)
+
+
 def test_unknown_until_a_clear_rest_or_peak_is_seen():
     c = bridge_counter()
     assert c.update(0.0, math.nan) == UNKNOWN
