@@ -18,11 +18,13 @@ from posecheck.specs.schema import HoldRule, RepRule, SequenceRule
 
 
 class RepDriver:
-    """Reps on one metric (see :class:`RepCounter`), counted only in posture and with ``require`` met."""
+    """Reps on one metric (see :class:`RepCounter`), counted only in posture and with ``require`` met.
+    ``side_change_ends_rep``: see :class:`RepCounter` and :mod:`posecheck.core.sides`."""
 
-    def __init__(self, rule: RepRule, reset_after_s: float):
+    def __init__(self, rule: RepRule, reset_after_s: float, side_change_ends_rep: bool = False):
         self.rule = rule
-        self.counter = RepCounter(rule.rest, rule.peak, rule.min_phase_s, rule.min_rep_s, reset_after_s)
+        self.counter = RepCounter(rule.rest, rule.peak, rule.min_phase_s, rule.min_rep_s, reset_after_s,
+                                  side_change_ends_rep)
         self.require = ConditionSet(rule.require)
         self.phase = UNKNOWN
 

@@ -9,9 +9,9 @@ A rep is the time from the last moment at rest, through the extreme (``peak``), 
 rest. Leaving a phase must last ``min_phase_s`` to count (jitter across a threshold is not
 a rep), and a rep shorter than ``min_rep_s`` is rejected; each frame counts as the interval
 since the one before it (:class:`~posecheck.core.timeline.FrameClock`), so the limits mean
-the same at 12 fps as at 60. On a one-sided exercise, another side taking over on the way
-back (between peak and rest) ends the rep there: a walking lunge's back leg steps through
-and leads the next lunge before the body is up. Reps whose start or end we did not see — the clip starts or
+the same at 12 fps as at 60. With ``side_change_ends_rep`` (a lunge's front leg), another
+side taking over on the way back (between peak and rest) ends the rep there: a walking
+lunge's back leg steps through and leads the next lunge before the body is up. Reps whose start or end we did not see — the clip starts or
 ends at the extreme, or the person is lost for longer than ``reset_after_s`` mid-rep — are
 reported as *partial*, apart from the count.
 """
@@ -56,6 +56,7 @@ class RepCounter:
     min_phase_s: float = 0.2
     min_rep_s: float = 0.8
     reset_after_s: float = 1.0
+    side_change_ends_rep: bool = False
     phase: str = UNKNOWN
     reps: list[Rep] = field(default_factory=list)
     partials: list[Rep] = field(default_factory=list)
@@ -139,7 +140,8 @@ class RepCounter:
 
         # PEAK: track the extreme, wait for the return to rest; another side taking over on
         # the way back ends the rep (a walking lunge's back leg steps through and leads)
-        if side_changed and side != self._peak_side and not self.past_peak(value) and not self.at_rest(value):
+        if (self.side_change_ends_rep and side_changed and side != self._peak_side
+                and not self.past_peak(value) and not self.at_rest(value)):
             self._finish(t)
             return self.phase
         if self.past_peak(value):

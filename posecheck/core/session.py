@@ -182,7 +182,8 @@ class ExerciseSession:
         self.bank = MetricBank(spec.metrics, spec.smoothing_hz, spec.reset_after_s, spec.min_visibility)
         self.gate = PostureGate(_posture(spec), spec.min_visibility, spec.reset_after_s)
         self.side_selector = make_side_selector(spec.sides, self.bank.side_joints(), spec.reset_after_s)
-        self.rep_driver = RepDriver(spec.reps, spec.reset_after_s) if spec.reps else None
+        self.rep_driver = (RepDriver(spec.reps, spec.reset_after_s, self.side_selector.change_ends_rep)
+                           if spec.reps else None)
         self.hold_driver = HoldDriver(spec.hold) if spec.hold else None
         self.sequence_driver = SequenceDriver(spec.sequence) if spec.sequence else None
         self.view_tracker = ViewTracker(reset_after_s=spec.reset_after_s)

@@ -2,6 +2,10 @@
 
 One small class per ``sides`` rule of the spec, each with ``update(frame, progress)``
 called on every frame (also when nobody is detected, when it keeps its last choice).
+``change_ends_rep`` says whether a change of side on a rep's way back ends the rep: only for
+the front leg, which the legs' positions decide (a walking lunge's back leg steps through and
+leads the next lunge before the body is up). A side that follows the rep metric (alternating
+limbs) or only picks the landmarks to measure leaves the rep to the counter's thresholds.
 ``progress(side)`` tells how far the driving metric of that side is toward its extreme;
 only the selector that follows the moving limb uses it.
 """
@@ -51,6 +55,8 @@ class _Hysteretic:
 class FixedSide:
     """``sides = "left"`` or ``"right"``: always that side."""
 
+    change_ends_rep = False
+
     def __init__(self, side: str):
         self.side = side
 
@@ -67,6 +73,8 @@ class VisibleSide:
     visible, and depth alone still tells the nearer one, so the choice does not depend on
     which way the person happens to face.
     """
+
+    change_ends_rep = False
 
     _PAIRS = tuple((JOINT_INDEX[f"left_{j}"], JOINT_INDEX[f"right_{j}"]) for j in ("shoulder", "hip"))
 
@@ -98,6 +106,8 @@ class VisibleSide:
 class LowerSide:
     """``sides = "lower"``: the side nearer the floor (a side plank's supporting arm)."""
 
+    change_ends_rep = False
+
     _JOINTS = tuple(JOINT_INDEX[n] for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip"))
 
     def __init__(self) -> None:
@@ -128,6 +138,8 @@ class MovingSide:
     rep as lost.
     """
 
+    change_ends_rep = False
+
     def __init__(self, hidden_hold_s: float = 1.0) -> None:
         self.side = "left"
         self.hidden_hold_s = hidden_hold_s
@@ -154,6 +166,8 @@ class MovingSide:
 
 class FrontLeg:
     """``sides = "front_leg"``: the leg whose ankle is further forward (the front leg of a lunge)."""
+
+    change_ends_rep = True
 
     _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
     _LA, _RA = JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]

@@ -250,16 +250,20 @@ def _walking_lunges(fps: float = 30.0):
     return t, knee, side
 
 
-def test_a_rep_ends_when_another_side_takes_over_on_the_way_back():
-    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6)
+@pytest.mark.parametrize(("ends", "expected"), [
+    (True, [("left", 1.0, 2.5), ("right", 4.0, 4.7)]),
+    (False, [("left", 1.0, 4.7)]),  # a side that only follows the metric: one long rep
+])
+def test_a_rep_ends_when_another_side_takes_over_on_the_way_back(ends, expected):
+    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6, side_change_ends_rep=ends)
     t, knee, side = _walking_lunges()
     for ti, k, s in zip(t, knee, side, strict=True):
         c.update(ti, k, s)
-    assert [(r.side, round(r.peak_s, 1), round(r.end_s, 1)) for r in c.reps] == [("left", 1.0, 2.5), ("right", 4.0, 4.7)]
+    assert [(r.side, round(r.peak_s, 1), round(r.end_s, 1)) for r in c.reps] == expected
 
 
 def test_a_side_flip_at_rest_or_at_the_extreme_does_not_end_a_rep():
-    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6)
+    c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6, side_change_ends_rep=True)
     t = times(3.0, 30.0)
     knee = np.interp(t, [0.0, 1.0, 2.0, 3.0], [170.0, 90.0, 170.0, 170.0])
     for ti, k in zip(t, knee, strict=True):
