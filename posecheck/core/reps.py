@@ -11,9 +11,9 @@ a rep), and a rep shorter than ``min_rep_s`` is rejected; each frame counts as t
 since the one before it (:class:`~posecheck.core.timeline.FrameClock`), so the limits mean
 the same at 12 fps as at 60. With ``side_change_ends_rep`` (a lunge's front leg), another
 side taking over on the way back (between peak and rest) ends the rep there: a walking
-lunge's back leg steps through and leads the next lunge before the body is up. Reps whose start or end we did not see — the clip starts or
-ends at the extreme, or the person is lost for longer than ``reset_after_s`` mid-rep — are
-reported as *partial*, apart from the count.
+lunge's back leg steps through and leads the next lunge before the body is up. Reps whose
+start or end we did not see — the clip starts or ends at the extreme, or the person is lost
+for longer than ``reset_after_s`` mid-rep — are reported as *partial*, apart from the count.
 """
 
 from __future__ import annotations

@@ -262,7 +262,7 @@ def test_a_rep_ends_when_another_side_takes_over_on_the_way_back(ends, expected)
     assert [(r.side, round(r.peak_s, 1), round(r.end_s, 1)) for r in c.reps] == expected
 
 
-def test_a_side_flip_at_rest_or_at_the_extreme_does_not_end_a_rep():
+def test_a_side_flicker_on_the_way_down_or_past_the_peak_does_not_end_a_rep():
     c = RepCounter(rest=145.0, peak=120.0, min_phase_s=0.2, min_rep_s=0.6, side_change_ends_rep=True)
     t = times(3.0, 30.0)
     knee = np.interp(t, [0.0, 1.0, 2.0, 3.0], [170.0, 90.0, 170.0, 170.0])
