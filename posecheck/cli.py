@@ -643,6 +643,22 @@ def synth(
         Optional[list[str]],
         typer.Option("--fault", metavar="<NAME:DEGREES>", help="name:degrees\\[@reps=1,3]\\[@t=2-6], repeatable"),
     ] = None,
+    tempo: Annotated[
+        Optional[float],
+        typer.Option("--tempo", metavar="<SECONDS>", help="seconds per rep, rest included (a rushed or a slow set; "
+                     "holds: scales getting into and out of the position) \\[default: the motion file's]",
+                     show_default=False),
+    ] = None,
+    rest_between: Annotated[
+        Optional[float],
+        typer.Option("--rest-between", metavar="<SECONDS>", help="rest between two reps \\[default: scaled with "
+                     "--tempo]", show_default=False),
+    ] = None,
+    timing_fault: Annotated[
+        Optional[list[str]],
+        typer.Option("--timing-fault", metavar="<CUE>", help="a timing cue the --tempo trips (too_fast ...): the "
+                     "labels expect it on every rep; repeatable"),
+    ] = None,
     routine: Annotated[
         Optional[str],
         typer.Option(
@@ -695,10 +711,15 @@ def synth(
             if exercise is not None:
                 raise UsageError(f"give an exercise ({exercise!r}) or --routine, not both; put it in the routine: "
                                  f"--routine '{exercise}:reps=3,...'")
-            given = [name for name, value in (("--reps", reps), ("--hold", hold), ("--fault", fault)) if value]
+            given = [name for name, value in (("--reps", reps), ("--hold", hold), ("--fault", fault),
+                                              ("--tempo", tempo)) if value]
             if given:
                 raise UsageError(f"with --routine give {', '.join(given)} per segment, e.g. "
-                                 "'glute_bridge:reps=3:fault=hips_too_low:15,forearm_plank:hold=8'")
+                                 "'glute_bridge:reps=3:fault=hips_too_low:15,forearm_plank:hold=8,squat:tempo=2'")
+            alone = [name for name, value in (("--rest-between", rest_between), ("--timing-fault", timing_fault))
+                     if value]
+            if alone:
+                raise UsageError(f"{', '.join(alone)}: for one exercise's clip, not a routine")
         elif transition is not None:
             raise UsageError("--transition is for --routine (the time between two segments)")
         try:
@@ -708,7 +729,8 @@ def synth(
             else:
                 request = SynthRequest(exercise, reps=reps if reps is not None else 5,
                                        hold_s=hold if hold is not None else 10.0, faults=tuple(fault or ()),
-                                       lead_s=rest, **shared)
+                                       lead_s=rest, tempo_s=tempo, rest_between_s=rest_between,
+                                       timing_faults=tuple(timing_fault or ()), **shared)
         except ValueError as exc:
             if isinstance(exc, PosecheckError):  # a broken motion file, not a bad option
                 raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from posecheck.cli import app
@@ -213,6 +214,28 @@ def test_synth_writes_a_clip_and_its_expectations(tmp_path: Path):
     assert entry["file"] == "squat.mp4" and entry["reps"] == 1
     assert [f["fault"] for f in entry["faults"]] == ["insufficient_depth"]
     assert out.stat().st_size > 10_000
+
+
+def test_synth_renders_a_rushed_set_labelled_with_its_timing_fault(tmp_path: Path):
+    out, labels = tmp_path / "situp.mp4", tmp_path / "labels.json"
+    result = run("synth", "sit_up", "--reps", "2", "--fps", "6", "--tempo", "1.4", "--rest-between", "0.8",
+                 "--timing-fault", "too_fast", "--out", str(out), "--labels", str(labels))
+    assert result.exit_code == 0, result.output
+    entry = json.loads(labels.read_text())["clips"][0]
+    assert [f["fault"] for f in entry["faults"]] == ["too_fast", "too_fast"]
+    assert entry["variant"].endswith("rushed at 1.4 s per rep")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["sit_up", "--timing-fault", "too_fast"], "timing_faults need a rushed set: give tempo_s"),
+    (["sit_up", "--tempo", "0.5"], "tempo_s must be between 1 and 20 seconds, got 0.5"),
+    (["--routine", "sit_up:reps=2", "--timing-fault", "too_fast"], "--timing-fault: for one exercise's clip"),
+    (["--routine", "sit_up:reps=2", "--tempo", "2"], "with --routine give --tempo per segment"),
+])
+def test_synth_refuses_a_rushed_set_it_cannot_render(tmp_path: Path, args, message):
+    result = run("synth", *args, "--out", str(tmp_path / "x.mp4"))
+    assert result.exit_code == 2
+    assert message in one_line_error(result)
 
 
 def test_synth_rejects_an_unknown_fault_with_a_suggestion(tmp_path: Path):
