@@ -185,7 +185,7 @@ class SetupCheck:
     def update(self, frame: PoseFrame) -> SetupStatus:
         """Feed the next frame; returns the set-up status to show and say."""
         t = frame.t
-        view = self._view.update(frame) if frame.detected else None
+        view = self._view.update(frame)
         problem = self.check(frame, view)
         if problem is None:
             self._candidate = None

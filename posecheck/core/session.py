@@ -238,7 +238,7 @@ class ExerciseSession:
         t = frame.t
         side, known = self._choose_side(frame)
         values = self.bank.values(frame, side, known)
-        view = self.view_tracker.update(frame) if frame.detected else None
+        view = self.view_tracker.update(frame)
         gate_open = self.gate.update(frame, side)
 
         phase, progress, moving = UNKNOWN, math.nan, False

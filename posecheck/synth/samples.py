@@ -66,8 +66,9 @@ def _curated() -> tuple[Sample, ...]:
     out = []
     for name in motion_names():
         for clip in load_motion(name).spec.samples:
-            out.append(Sample(clip.name, name, clip.view, clip.seed, tuple(clip.faults), clip.reps, clip.hold_s,
-                              clip.tempo_s, clip.rest_between_s, tuple(clip.timing_faults), clip.side))
+            fields = clip.model_dump()
+            fields.update(faults=tuple(clip.faults), timing_faults=tuple(clip.timing_faults))
+            out.append(Sample(exercise=name, **fields))
     return tuple(out)
 
 
