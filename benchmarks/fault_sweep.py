@@ -53,7 +53,8 @@ DEFAULT_SEED = 7
 @dataclass(frozen=True)
 class Case:
     name: str  # exercise.fault, plus .view when the samples film the fault from several views
-    exercise: str
+    exercise: str  # the motion rendered
+    spec: str  # the spec that judges it (the motion's own, or the one it is a variant of)
     fault: str
     view: str
     limit: str  # "@reps=2", "@t=2-5", or "" (every rep / the whole hold)
@@ -66,8 +67,8 @@ def derive_cases() -> tuple[Case, ...]:
     """One case per fault of every motion file and per view its samples film it from."""
     cases = []
     for exercise in motion_names():
-        motion = load_motion(exercise).spec
-        spec = load_spec(exercise)
+        loaded = load_motion(exercise)
+        motion, spec = loaded.spec, load_spec(loaded.exercise)
         limit = REP_WINDOW if motion.mode == "reps" else HOLD_WINDOW
         for fault, fdef in motion.faults.items():
             views: dict[str, tuple[int, str | None]] = {}
@@ -84,8 +85,8 @@ def derive_cases() -> tuple[Case, ...]:
                 name = f"{exercise}.{fault}" + (f".{view}" if len(views) > 1 else "")
                 # a fault the samples inject on every rep or the whole hold (the cat-cow's cow is shared
                 # by neighbouring cycles and judged on the highest head of the cycle) is swept that way too
-                cases.append(Case(name, exercise, fault, view, "" if whole and all(whole) else limit, fdef.max_deg,
-                                  seed, sample))
+                cases.append(Case(name, exercise, spec.name, fault, view, "" if whole and all(whole) else limit,
+                                  fdef.max_deg, seed, sample))
     return tuple(cases)
 
 
@@ -239,7 +240,7 @@ def measure(case: Case, size: float, folder: Path, model: str | None, seed: int 
     start = time.monotonic()
     seed = case.seed if seed is None else seed
     request = _request(case, seed, (f"{case.fault}:{size:g}{case.limit}",))
-    spec = load_spec(case.exercise)
+    spec = load_spec(case.spec)
     stem = f"{case.name}_{size:g}{case.limit}_seed{seed}"  # names the rendered clip and its stored trace
     entry, report = _analyse(request, spec, stem, folder, model, trace_cache, truth, from_traces)
     label = ClipLabel.model_validate(entry)
@@ -271,14 +272,14 @@ def clean_reference(case: Case, folder: Path, model: str | None, seed: int | Non
     stem = f"{case.exercise}_clean_{case.view}_reps4_seed{seed}"
     key = f"{stem}|{truth}|{from_traces}"
     if key not in _CLEAN:
-        _CLEAN[key] = _analyse(request, load_spec(case.exercise), stem, folder, model, trace_cache, truth, from_traces)
+        _CLEAN[key] = _analyse(request, load_spec(case.spec), stem, folder, model, trace_cache, truth, from_traces)
     entry, report = _CLEAN[key]
     # where reps 2 and 4 are at their extreme: the same clip planned with a fault there (a fault
     # changes the pose, not the timeline)
     marked = plan_clip(_request(case, seed, (f"{case.fault}:1@reps=2,4",), reps=4)).labels
     if marked["rep_peaks_s"] != entry["rep_peaks_s"]:
         raise RuntimeError(f"{case.name}: a fault moved the reps of the clean reference clip")
-    cue = load_spec(case.exercise).cue(case.fault)
+    cue = load_spec(case.spec).cue(case.fault)
     value, _, _ = _values(cue, {**entry, "faults": marked["faults"]}, request, report)
     return value, _fired(report.cues[case.fault].windows_s, entry, [])
 
@@ -324,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'case':48} {'view':8} {'bound':>12} {'clean':>8}  " + " ".join(f"{s:>14g}" for s in sizes) + "  smallest")
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
-            cue = load_spec(case.exercise).cue(case.fault)
+            cue = load_spec(case.spec).cue(case.fault)
             bound = " ".join(f"{k} {v:g}" for k, v in (("min", cue.min), ("max", cue.max)) if v is not None)
             results, cells, clean, clean_fired = [], [], float("nan"), None
             if load_motion(case.exercise).spec.sides == "alternating":

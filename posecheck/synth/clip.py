@@ -467,7 +467,7 @@ def build_labels(plan: ClipPlan) -> dict:
     faults = fields_.pop("faults") + _timing_fault_labels(req, tl)
     entry: dict = {
         "file": None,
-        "exercise": req.exercise,
+        "exercise": ex.motion.exercise,
         "variant": ex.variant + (" with injected " + ", ".join(s.to_text() for s in req.faults) if req.faults else "")
         + (f", rushed at {req.tempo_s:g} s per rep" if req.timing_faults else ""),
         "mode": ex.mode,

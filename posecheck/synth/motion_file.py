@@ -9,6 +9,8 @@ packaged in the wheel (``posecheck/_specs``); earlier folders win.
 A file holds::
 
     schema_version = 1
+    # variant_of = "side_plank"    # a variant of another exercise (file side_plank_straight_arm.toml):
+                                   # its clips are labelled, judged and swept with that spec
     mode = "reps"                  # or "hold"
     sides = "symmetric"            # "alternating" (per rep) or "one_side" (+ default_side)
     body = "keyframed"             # or "solver" + solver = "glute_bridge"
@@ -228,6 +230,8 @@ class _Motion(_Strict):
     """What every motion file holds, whatever its body."""
 
     schema_version: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]
+    variant_of: Identifier | None = Field(
+        None, description="the spec this motion is a variant of (default: the spec named like the file)")
     mode: Literal["reps", "hold"]
     sides: Literal["symmetric", "alternating", "one_side"]
     default_side: Literal["left", "right"] | None = None
@@ -386,12 +390,17 @@ def _mirror_neutral(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Motion:
-    """A validated motion file: the exercise ``name`` (the file's stem), where it was read from,
-    and its content."""
+    """A validated motion file: its ``name`` (the file's stem), where it was read from, and its
+    content."""
 
     name: str
     path: Path
     spec: SolverMotion | KeyframedMotion
+
+    @property
+    def exercise(self) -> str:
+        """The spec that judges this motion's clips: ``variant_of``, else the motion's own name."""
+        return self.spec.variant_of or self.name
 
 
 def motion_dirs() -> list[Path]:

@@ -871,7 +871,7 @@ def segment_labels(seg: SegmentPlan) -> dict:
     sreq, ex = seg.request, seg.exercise
     fields_, _ = dosage_labels(ex, seg.timeline, seg.from_s)
     entry = {
-        "exercise": sreq.exercise,
+        "exercise": ex.motion.exercise,
         "from_s": _r(seg.from_s),
         "to_s": _r(seg.to_s),
         "mode": ex.mode,

@@ -29,9 +29,11 @@ FPS = 15.0
 
 @dataclass(frozen=True)
 class Sample:
-    """One curated clip: its file stem and how to render it."""
+    """One curated clip: its file stem, the motion rendered and the spec that judges it (the
+    same name, unless the motion is a variant of another exercise), and how to render it."""
 
     name: str
+    motion: str
     exercise: str
     view: str
     seed: int
@@ -45,7 +47,7 @@ class Sample:
 
     def request(self) -> SynthRequest:
         return SynthRequest(
-            self.exercise,
+            self.motion,
             reps=self.reps,
             hold_s=self.hold_s,
             faults=self.faults,
@@ -62,13 +64,14 @@ class Sample:
 
 
 def _curated() -> tuple[Sample, ...]:
-    """Every ``[[samples]]`` entry of every motion file, by exercise name, in file order."""
+    """Every ``[[samples]]`` entry of every motion file, by motion name, in file order."""
     out = []
     for name in motion_names():
-        for clip in load_motion(name).spec.samples:
+        motion = load_motion(name)
+        for clip in motion.spec.samples:
             fields = clip.model_dump()
             fields.update(faults=tuple(clip.faults), timing_faults=tuple(clip.timing_faults))
-            out.append(Sample(exercise=name, **fields))
+            out.append(Sample(motion=name, exercise=motion.exercise, **fields))
     return tuple(out)
 
 

@@ -280,7 +280,7 @@ def test_every_sample_shows_its_faults_exactly_where_the_labels_say():
               "side_plank": ("hip_line_deg", {"hips_too_low": -1, "hips_too_high": 1}),
               "bird_dog": ("leg_elevation_deg", {"leg_too_high": 1})}
     for sample in SAMPLES:
-        if sample.exercise not in metric and sample.exercise != "squat":
+        if sample.motion not in metric and sample.motion != "squat":
             continue
         plan = plan_clip(sample.request())
         e = plan.labels
@@ -294,8 +294,8 @@ def test_every_sample_shows_its_faults_exactly_where_the_labels_say():
             in_hold = any(a + 0.25 <= t <= b - 0.25 for a, b in e["position_windows_s"] or [])
             if not (at_peak or in_hold):
                 continue
-            name, signs = metric.get(sample.exercise, (None, {}))
-            if sample.exercise == "squat":
+            name, signs = metric.get(sample.motion, (None, {}))
+            if sample.motion == "squat":
                 assert truth["knee_angle_deg"] == pytest.approx(
                     CLEAN_SQUAT["knee"] + (faults["insufficient_depth"] if "insufficient_depth" in active else 0), abs=0.5)
                 assert truth["trunk_lean_deg"] == pytest.approx(
@@ -304,9 +304,9 @@ def test_every_sample_shows_its_faults_exactly_where_the_labels_say():
                 continue
             want = sum(signs[f] * faults[f] for f in active if f in signs)
             assert truth[name] == pytest.approx(want, abs=0.5), (sample.name, t)
-            if sample.exercise == "side_plank":
+            if sample.motion == "side_plank":
                 arm = faults.get("elbow_not_under_shoulder", 0.0) if "elbow_not_under_shoulder" in active else 0.0
                 assert truth["upper_arm_tilt_deg"] == pytest.approx(arm, abs=0.5), (sample.name, t)
-            if sample.exercise == "bird_dog":
+            if sample.motion == "bird_dog":
                 roll = faults["hips_not_level"] if "hips_not_level" in active else 0.0
                 assert truth["pelvis_roll_deg"] == pytest.approx(roll, abs=0.5), (sample.name, t)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from posecheck.synth import SynthRequest, motion_file
+from posecheck.synth.clip import plan_clip
 from posecheck.synth.motion_file import MotionFileError, load_motion, load_motion_file, motion_dirs, motion_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +26,11 @@ def motion_file_names() -> list[str]:
     return sorted(p.stem for p in MOTIONS.glob("*.toml"))
 
 
+def judged_by(motion: str) -> str:
+    """The spec that judges a motion's clips: its own, or the one it is a variant of."""
+    return load_motion_file(MOTIONS / f"{motion}.toml").exercise
+
+
 def cue_ids(spec: str) -> set[str]:
     data = tomllib.loads((SPECS / f"{spec}.toml").read_text(encoding="utf-8"))
     return {cue["id"] for cue in data.get("cues", [])}
@@ -37,14 +43,22 @@ def test_every_spec_has_a_motion():
 
 @pytest.mark.parametrize("name", motion_file_names())
 def test_motion_faults_are_cue_ids_of_its_spec(name):
-    assert (SPECS / f"{name}.toml").is_file(), f"motion {name} has no spec exercise_specs/{name}.toml"
+    spec = judged_by(name)
+    assert (SPECS / f"{spec}.toml").is_file(), f"motion {name} has no spec exercise_specs/{spec}.toml"
     faults = set(load_motion_file(MOTIONS / f"{name}.toml").spec.faults)
-    assert faults <= cue_ids(name), f"{name}: faults that are not cue ids: {sorted(faults - cue_ids(name))}"
+    assert faults <= cue_ids(spec), f"{name}: faults that are not cue ids: {sorted(faults - cue_ids(spec))}"
+
+
+def test_a_variant_motion_is_labelled_with_the_spec_it_is_a_variant_of():
+    straight = load_motion("side_plank_straight_arm")
+    assert straight.spec.variant_of == "side_plank" and straight.exercise == "side_plank"
+    assert load_motion("side_plank").exercise == "side_plank"
+    assert plan_clip(SynthRequest("side_plank_straight_arm", hold_s=3.0)).labels["exercise"] == "side_plank"
 
 
 @pytest.mark.parametrize("name", motion_file_names())
 def test_a_fault_costs_good_form_unless_its_cue_is_a_reminder(name):
-    data = tomllib.loads((SPECS / f"{name}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((SPECS / f"{judged_by(name)}.toml").read_text(encoding="utf-8"))
     reminders = {cue["id"] for cue in data.get("cues", []) if cue.get("severity") == "info"}
     faults = load_motion_file(MOTIONS / f"{name}.toml").spec.faults
     assert {f for f, d in faults.items() if not d.costs_good_form} == reminders & set(faults)
@@ -52,7 +66,7 @@ def test_a_fault_costs_good_form_unless_its_cue_is_a_reminder(name):
 
 @pytest.mark.parametrize("name", motion_file_names())
 def test_sample_timing_faults_are_timing_cues_of_its_spec(name):
-    data = tomllib.loads((SPECS / f"{name}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((SPECS / f"{judged_by(name)}.toml").read_text(encoding="utf-8"))
     timing = {cue["id"] for cue in data.get("cues", []) if cue.get("kind") in ("tempo", "pause")}
     named = {f for s in load_motion_file(MOTIONS / f"{name}.toml").spec.samples for f in s.timing_faults}
     assert named <= timing, f"{name}: sample timing_faults that are not tempo or pause cues: {sorted(named - timing)}"
@@ -138,6 +152,7 @@ BROKEN = [
      "did you mean 'spine_flex'"),
     (DEAD_BUG, "at = 1.0", "at = 1.0\nease = true", "keyframes[1].ease", "allowed here: at, angles, offsets"),
     (DEAD_BUG, 'base = "supine"', 'base = "supine"\nsolver = "squat"', "solver", "remove it"),
+    (DEAD_BUG, 'base = "supine"', 'base = "supine"\nvariant_of = "Dead Bug"', "variant_of", "lower-case letters"),
     (DEAD_BUG, "elevation_deg = 15.0", "elevation_deg = 15.0\nheading = [0.0, 0.0, 1.0]", "camera.heading",
      "from its base; remove it"),
 ]
