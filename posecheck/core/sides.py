@@ -185,6 +185,50 @@ class FrontLeg:
         return self._choice.feed(diff)
 
 
+class StandingLeg:
+    """``sides = "standing_leg"``: on one leg, the leg standing; on both feet, the side facing
+    the camera (as ``auto``).
+
+    One leg is off the floor while its ankle is more than ``lift_enter`` torso lengths above
+    the other (the free leg of a single-leg hinge reaches back to hip height, about 1) and
+    until it comes back under ``lift_exit``. Judged on the free leg, a single-leg hinge would
+    read its straight knee as locked and its ankle at hip height as the person no longer
+    standing.
+    """
+
+    change_ends_rep = False
+
+    _LS, _RS = JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]
+    _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
+    _LA, _RA = JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]
+
+    def __init__(self, side_joints: dict[str, list[int]], lift_enter: float = 0.3, lift_exit: float = 0.15):
+        if not 0.0 <= lift_exit < lift_enter:
+            raise ValueError(f"lift_exit must be in [0, lift_enter), got {lift_exit} for lift_enter {lift_enter}")
+        self._visible = VisibleSide(side_joints)
+        self.lift_enter, self.lift_exit = lift_enter, lift_exit
+        self._standing: str | None = None
+
+    def update(self, frame: PoseFrame, progress: Progress) -> str:
+        facing = self._visible.update(frame, progress)
+        lift = self._left_ankle_above(frame) if frame.detected else math.nan
+        if math.isfinite(lift):
+            if self._standing is None and abs(lift) > self.lift_enter:
+                self._standing = "right" if lift > 0 else "left"
+            elif self._standing is not None and abs(lift) < self.lift_exit:
+                self._standing = None
+        return self._standing or facing
+
+    @classmethod
+    def _left_ankle_above(cls, frame: PoseFrame) -> float:
+        """How far the left ankle is above the right, in torso lengths (NaN if unmeasurable)."""
+        w = frame.world_xyz.astype(np.float64)
+        torso = float(np.linalg.norm((w[cls._LS] + w[cls._RS]) / 2 - (w[cls._LH] + w[cls._RH]) / 2))
+        if not torso > 0:
+            return math.nan
+        return float(np.dot(w[cls._LA] - w[cls._RA], geometry.WORLD_UP)) / torso
+
+
 def make_side_selector(rule: str, side_joints: dict[str, list[int]], reset_after_s: float = 1.0):
     """The selector for a spec's ``sides`` rule; ``reset_after_s`` is how long the rep counter
     waits for a hidden limb."""
@@ -195,5 +239,6 @@ def make_side_selector(rule: str, side_joints: dict[str, list[int]], reset_after
         "lower": LowerSide,
         "alternating": lambda: MovingSide(hidden_hold_s=reset_after_s),
         "front_leg": FrontLeg,
+        "standing_leg": lambda: StandingLeg(side_joints),
     }
     return factories[rule]()

@@ -414,11 +414,12 @@ class ExerciseSpec(_Strict):
         description="name of a posture in the posture library (supine, prone, ...) or an inline [posture] table"
     )
     views: list[View] = Field(min_length=1, description="camera views the spec works from, best first")
-    sides: Literal["auto", "lower", "left", "right", "alternating", "front_leg"] = Field(
+    sides: Literal["auto", "lower", "left", "right", "alternating", "front_leg", "standing_leg"] = Field(
         "auto",
         description="auto: the side facing the camera; lower: the side nearer the floor (side-lying "
         "exercises); left/right: fixed; alternating: the side that moves, counted per side; "
-        "front_leg: the leg further forward (split stances)",
+        "front_leg: the leg further forward (split stances); standing_leg: on one leg the leg "
+        "standing, on both feet the side facing the camera",
     )
     min_visibility: float = Field(0.5, ge=0, le=1, description="joints below this visibility are not scored")
     smoothing_hz: float = Field(1.5, gt=0, le=30, description="default One Euro cut-off for metrics")
@@ -491,7 +492,7 @@ class ExerciseSpec(_Strict):
                 if cue.phase == "hold" and self.hold is None:
                     raise ValueError(f"cues[{i}] uses phase 'hold' but the spec has no [hold] rule")
         templated = any(j.startswith(("side_", "other_")) for m in self.metrics.values() for j in m.joints)
-        if self.sides in ("alternating", "front_leg") and not templated:
+        if self.sides in ("alternating", "front_leg", "standing_leg") and not templated:
             raise ValueError(f"sides = {self.sides!r} needs metrics with side_ joints")
         if self.hold is not None and self.hold.per_side and not templated:
             raise ValueError("hold.per_side needs metrics with side_ joints (the side is chosen per frame)")

@@ -1,10 +1,12 @@
-"""Side selectors on plain frames: the nearer side by depth, and a moving limb hidden for a moment."""
+"""Side selectors on plain frames: the nearer side by depth, a moving limb hidden for a moment,
+and the standing leg of a one-legged stance."""
 
 from __future__ import annotations
 
 import math
 
-from posecheck.core.sides import MovingSide, VisibleSide
+import pytest
+from posecheck.core.sides import MovingSide, StandingLeg, VisibleSide
 from posecheck.pose.landmarks import JOINT_INDEX
 from tests.helpers import pose_frame
 
@@ -79,3 +81,35 @@ def test_moving_side_follows_the_other_side_when_it_starts_moving():
     nan = math.nan
     sides = _moving([{"left": 1.0, "right": 0.0}, {"left": nan, "right": 0.0}, {"left": nan, "right": 0.7}])
     assert sides == ["left", "left", "right"]
+
+
+def _one_leg(lifted: str, heights: list[float], near: str = "left") -> list:
+    """Standing frames with the ``lifted`` ankle at each image height (410 = on the floor, 250
+    = hip height: a single-leg hinge's free leg reaching back)."""
+    return [pose_frame(i / 15, {**STANDING, f"{lifted}_ankle": (250.0, y)}, near=near, vis=1.0, far_vis=1.0,
+                       depth_m=0.08) for i, y in enumerate(heights)]
+
+
+def test_standing_leg_is_the_leg_on_the_floor_while_the_other_is_lifted():
+    """The free leg of a single-leg hinge faces the camera: judged on it, its straight knee
+    would read as locked and its ankle at hip height as the person no longer standing."""
+    heights = [410.0, 410.0, 380.0, 330.0, 250.0, 250.0, 330.0, 395.0, 410.0, 410.0]
+    sides = _choices(StandingLeg(SIDE_JOINTS), _one_leg("left", heights, near="left"))
+    # 0.3 torso lengths (45 px) up to take over, back under 0.15 (22 px) to hand back
+    assert sides == ["left", "left", "left", "right", "right", "right", "right", "left", "left", "left"]
+
+
+def test_standing_leg_on_both_feet_is_the_side_facing_the_camera():
+    for near in ("left", "right"):
+        assert set(_choices(StandingLeg(SIDE_JOINTS), _one_leg("left", [410.0] * 10, near=near))) == {near}
+
+
+def test_standing_leg_keeps_its_choice_while_the_lifted_ankle_is_not_measured():
+    frames = _one_leg("right", [410.0, 250.0, 250.0, 250.0], near="right")
+    frames[2].world_xyz[JOINT_INDEX["right_ankle"]] = math.nan
+    assert _choices(StandingLeg(SIDE_JOINTS), frames) == ["right", "left", "left", "left"]
+
+
+def test_standing_leg_thresholds_state_the_valid_range():
+    with pytest.raises(ValueError, match=r"lift_exit must be in \[0, lift_enter\)"):
+        StandingLeg(SIDE_JOINTS, lift_enter=0.2, lift_exit=0.3)
