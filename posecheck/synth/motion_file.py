@@ -452,6 +452,13 @@ def load_motion_file(path: str | os.PathLike[str]) -> Motion:
         spec = _ADAPTER.validate_python(data)
     except ValidationError as exc:
         raise MotionFileError(format_errors(path, exc, data)) from None
+    if spec.variant_of is not None:
+        from posecheck.specs.loader import spec_files
+
+        known = sorted(spec_files())
+        if spec.variant_of not in known:
+            raise MotionFileError(f"{path}: variant_of: no spec is named {spec.variant_of!r}"
+                                  f"{suggest(spec.variant_of, known)}; name one of: {', '.join(known)}")
     return Motion(path.stem, path, spec)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from posecheck.core.sides import MovingSide, StandingLeg, VisibleSide
 from posecheck.pose.landmarks import JOINT_INDEX
 from tests.helpers import pose_frame

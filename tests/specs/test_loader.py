@@ -260,8 +260,8 @@ def test_duplicate_cue_id(tmp_path):
         ('direction = "up"', 'direction = "upp"',
          "reps.direction: input should be 'up' or 'down', got 'upp' (did you mean 'up'?)"),
         ('sides = "auto"', 'sides = "front_legs"',
-         "sides: input should be 'auto', 'lower', 'left', 'right', 'alternating', 'front_leg' or 'standing_leg', got 'front_legs' "
-         "(did you mean 'front_leg'?)"),
+         "sides: input should be 'auto', 'lower', 'left', 'right', 'alternating', 'front_leg' or 'standing_leg', "
+         "got 'front_legs' (did you mean 'front_leg'?)"),
         ('kind = "offset"', 'kind = "offset"\ntoward = "forwards"',
          "metrics.hip_line.toward: input should be 'up' or 'forward', got 'forwards' (did you mean 'forward'?)"),
         ('kind = "offset"', 'kind = "elevaton"',

@@ -153,6 +153,7 @@ BROKEN = [
     (DEAD_BUG, "at = 1.0", "at = 1.0\nease = true", "keyframes[1].ease", "allowed here: at, angles, offsets"),
     (DEAD_BUG, 'base = "supine"', 'base = "supine"\nsolver = "squat"', "solver", "remove it"),
     (DEAD_BUG, 'base = "supine"', 'base = "supine"\nvariant_of = "Dead Bug"', "variant_of", "lower-case letters"),
+    (DEAD_BUG, 'base = "supine"', 'base = "supine"\nvariant_of = "dead_bugg"', "variant_of", "did you mean 'dead_bug'"),
     (DEAD_BUG, "elevation_deg = 15.0", "elevation_deg = 15.0\nheading = [0.0, 0.0, 1.0]", "camera.heading",
      "from its base; remove it"),
 ]
