@@ -212,10 +212,14 @@ class CompiledMetric:
         if self.spec.kind in _NEEDS_FACING or self.spec.toward == "forward":
             if any(not frame.visibility[i] >= min_visibility for i in _BODY_AXES_JOINTS):
                 return math.nan
-        shoulders = (coords[_LS] + coords[_RS]) * 0.5
-        hips = (coords[_LH] + coords[_RH]) * 0.5
-        g = FrameGeometry(coords, frame.world_xyz, geometry.distance(shoulders, hips), image)
+        g = FrameGeometry(coords, frame.world_xyz, torso_length(coords), image)
         return float(METRIC_FUNCTIONS[self.spec.kind](points, self.spec, g))
+
+
+def torso_length(coords: np.ndarray) -> float:
+    """Mid-shoulder to mid-hip distance in the units of ``coords`` (33 landmarks, image or
+    world): the body length that heights and offsets are measured in."""
+    return geometry.distance((coords[_LS] + coords[_RS]) * 0.5, (coords[_LH] + coords[_RH]) * 0.5)
 
 
 def side_visibility(frame: PoseFrame, indices: dict[str, list[int]]) -> dict[str, float]:

@@ -34,11 +34,6 @@ from posecheck.pose.landmarks import PoseFrame
 from posecheck.specs.schema import ExerciseSpec, PostureSpec
 
 
-#: Side rules whose reps are counted per side: the working side is the moving or leading
-#: limb (alternating, front_leg) or the side lying down (lower), not just the nearer one.
-SIDED_COUNTS = ("alternating", "front_leg", "lower")
-
-
 @dataclass(frozen=True)
 class RepVerdict:
     """The judgement on one finished rep: which per-rep cues failed, and when it was counted."""
@@ -155,7 +150,7 @@ class SessionResult:
     @property
     def per_side(self) -> dict[str, int] | None:
         """Complete reps per side, for specs whose working side changes (not auto or fixed)."""
-        if self.spec.sides not in SIDED_COUNTS or self.spec.reps is None:
+        if not self.spec.counts_sides or self.spec.reps is None:
             return None
         counts = Counter(r.rep.side for r in self.reps)
         return {s: counts.get(s, 0) for s in SIDES}
@@ -312,7 +307,7 @@ class ExerciseSession:
             views=self._views,
             metrics={n: np.asarray(v, np.float64) for n, v in self._metric_log.items()},
             cue_allowed={c: np.asarray(v, bool) for c, v in self._cue_allowed.items()},
-            sides=np.asarray([s or "" for s in self._sides]) if self.spec.sides in SIDED_COUNTS else None,
+            sides=np.asarray([s or "" for s in self._sides]) if self.spec.counts_sides else None,
         )
 
     def _judge_new_reps(self, t: float) -> None:
@@ -328,7 +323,7 @@ class ExerciseSession:
         self._last_rep = RepVerdict(index, last.side, last.end_s, t, failed, partial=last.partial is not None)
 
     def _per_side_live(self) -> dict[str, int]:
-        if self.rep_driver is None or self.spec.sides not in SIDED_COUNTS:
+        if self.rep_driver is None or not self.spec.counts_sides:
             return {}
         counts = Counter(r.side for r in self.rep_driver.reps)
         return {s: counts.get(s, 0) for s in SIDES}

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from posecheck.core import geometry
-from posecheck.core.metrics import SIDES, side_visibility
+from posecheck.core.metrics import SIDES, side_visibility, torso_length
 from posecheck.core.timeline import TIME_EPS
 from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 
@@ -118,7 +118,7 @@ class LowerSide:
         if frame.detected:
             xy = frame.image_xy
             ls, rs, lh, rh = self._JOINTS
-            torso = float(np.linalg.norm((xy[ls] + xy[rs]) / 2 - (xy[lh] + xy[rh]) / 2))
+            torso = torso_length(xy)
             if torso > 0:
                 diff = float((xy[ls, 1] - xy[rs, 1]) + (xy[lh, 1] - xy[rh, 1])) / (2 * torso)
         return self._choice.feed(diff)
@@ -198,8 +198,6 @@ class StandingLeg:
 
     change_ends_rep = False
 
-    _LS, _RS = JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]
-    _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
     _LA, _RA = JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"]
 
     def __init__(self, side_joints: dict[str, list[int]], lift_enter: float = 0.3, lift_exit: float = 0.15):
@@ -223,10 +221,7 @@ class StandingLeg:
     def _left_ankle_above(cls, frame: PoseFrame) -> float:
         """How far the left ankle is above the right, in torso lengths (NaN if unmeasurable)."""
         w = frame.world_xyz.astype(np.float64)
-        torso = float(np.linalg.norm((w[cls._LS] + w[cls._RS]) / 2 - (w[cls._LH] + w[cls._RH]) / 2))
-        if not torso > 0:
-            return math.nan
-        return float(np.dot(w[cls._LA] - w[cls._RA], geometry.WORLD_UP)) / torso
+        return geometry.height_diff(w[cls._LA], w[cls._RA], torso_length(w))
 
 
 def make_side_selector(rule: str, side_joints: dict[str, list[int]], reset_after_s: float = 1.0):

@@ -508,6 +508,13 @@ class ExerciseSpec(_Strict):
     def posture_name(self) -> str:
         return self.posture if isinstance(self.posture, str) else self.posture.name
 
+    @property
+    def counts_sides(self) -> bool:
+        """True when the working side changes during the exercise (the side that moves, the
+        front leg, the lower side), so reps are reported per side; with ``auto``, a fixed side
+        or ``standing_leg`` the side is where to look, not what was trained."""
+        return self.sides in ("alternating", "front_leg", "lower")
+
     def cue(self, cue_id: str):
         for c in self.cues:
             if c.id == cue_id:

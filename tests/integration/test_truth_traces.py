@@ -16,7 +16,6 @@ import pytest
 
 from posecheck.analyze import Analysis
 from posecheck.core.posture import PostureSurvey
-from posecheck.core.session import SIDED_COUNTS
 from posecheck.batch import load_labels, score_clip
 from posecheck.pose.trace import PoseTrace
 from posecheck.report import SourceInfo
@@ -68,7 +67,7 @@ def test_truth_trace_scores_like_its_label(sample):
     assert score.status == "pass", score.reason
     if label.reps is not None:
         assert report.reps.total == label.reps  # exact, not within a tolerance
-    if label.per_side and load_spec(sample.exercise).sides in SIDED_COUNTS:  # a spec that counts per side
+    if label.per_side and load_spec(sample.exercise).counts_sides:
         assert report.reps.per_side == label.per_side
     assert report.posture.found and not report.posture.suggestions
 
