@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
@@ -34,8 +34,11 @@ from posecheck.report import Report
 from posecheck.errors import LabelsError, PosecheckError, UnknownExerciseError, UsageError
 from posecheck.pose.landmarks import edit_distance, suggest
 from posecheck.specs.loader import spec_files
+from posecheck.specs.schema import View
 
 FAULT_SLACK_S = 1.0
+#: A label's views that a cue can be limited to ("mixed" and unknown views limit nothing).
+VIEW_WORDS = frozenset(get_args(View))
 FALSE_ALARM_SHARE = 0.10
 CONFIDENCE_ORDER = {"low": 0, "medium": 1, "high": 2}
 
@@ -248,6 +251,10 @@ def score_clip(label: ClipLabel, report: Report, fault_vocabulary: set[str]) -> 
         score.faults_expected.append(fault)
         if fault not in cues:
             score.not_checked.append(fault)
+            continue
+        views = cues[fault].views
+        if label.view in VIEW_WORDS and views and label.view not in views:
+            score.not_checked.append(f"{fault} (judged from {' or '.join(views)} only; this clip is {label.view})")
             continue
         if cues[fault].evaluated_frames == 0:
             score.not_checked.append(f"{fault} (never judged: camera view or joint visibility)")

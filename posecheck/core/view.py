@@ -1,9 +1,11 @@
 """Which way the camera sees the body: side, front, rear or oblique, from world landmarks.
 
-The body's forward direction is the cross product of its up axis (mid-hip → mid-shoulder)
-and its left-right axis (right hip → left hip); it works the same standing, lying on the
-back, on all fours or lying on one side. The angle between that direction and the
-camera's line of sight gives the view.
+Which way a person faces is told by the chest while it points across the room (standing,
+sitting, lying on one side) and by the head while the chest points at the ceiling or the
+floor (lying on the back or front, on all fours, hinged forward): a person on all fours
+faces the camera when their head points at it, and is seen from the side when their long
+axis runs across the image. The heading blends the two by how upright the chest is, and the
+angle between that heading and the camera's line of sight gives the view.
 """
 
 from __future__ import annotations
@@ -20,20 +22,38 @@ _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
 
 
 def facing_angle_deg(frame: PoseFrame) -> float:
-    """0° = the person faces the camera, 90° = seen from the side, 180° = seen from behind."""
+    """0° = the person faces the camera, 90° = seen from the side, 180° = seen from behind.
+
+    The chest direction (right hip → left hip crossed with hips → shoulders) counts while it
+    is level, the head direction (hips → shoulders) while the chest is vertical; both are
+    taken along the floor (MediaPipe world axes: x right, y down, z away from the camera).
+    The chest alone reads a person lying or on all fours as "side" from every camera, so a
+    cue meant for a head-on camera would never be judged and one meant for the side would be
+    judged head-on.
+    """
     if not frame.detected:
         return math.nan
     w = frame.world_xyz.astype(np.float64)
     up = (w[_LS] + w[_RS]) / 2 - (w[_LH] + w[_RH]) / 2
-    across = w[_LH] - w[_RH]
-    forward = np.cross(across, up)
-    norm = np.linalg.norm(forward)
-    if not norm > 0:
+    chest = np.cross(w[_LH] - w[_RH], up)
+    chest_norm, up_norm = np.linalg.norm(chest), np.linalg.norm(up)
+    if not (chest_norm > 0 and up_norm > 0):
         return math.nan
-    # MediaPipe world axes: x right, y down, z away from the camera; the camera looks along +z.
-    to_camera = np.array([0.0, 0.0, -1.0])
-    cos = float(np.dot(forward / norm, to_camera))
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+    chest, up = chest / chest_norm, up / up_norm
+    head_weight = _head_weight(math.degrees(math.acos(min(1.0, abs(chest[1])))))
+    heading = chest * (1.0 - head_weight) + up * head_weight
+    heading_x, heading_z = heading[0], heading[2]
+    if not math.hypot(heading_x, heading_z) > 1e-9:
+        return math.nan
+    return math.degrees(math.atan2(abs(heading_x), -heading_z))
+
+
+def _head_weight(chest_from_vertical_deg: float) -> float:
+    """How much the head direction decides the heading: all of it with the chest within 30 deg
+    of the vertical, none past 60, smoothly between. A side plank's chest, level but tilted
+    up to 30 deg by the camera's height and the model's depth, stays with the chest alone."""
+    x = min(1.0, max(0.0, (60.0 - chest_from_vertical_deg) / 30.0))
+    return x * x * (3.0 - 2.0 * x)
 
 
 def view_name(angle_deg: float) -> str | None:

@@ -150,6 +150,45 @@ def test_facing_angle_lying_on_the_back_from_the_side_is_90():
     assert facing_angle_deg(world_frame(0.0, w)) == pytest.approx(90.0, abs=1.0)
 
 
+def trunk(head: tuple[float, float, float], left: tuple[float, float, float], camera_pitch_deg: float = 0.0) -> dict:
+    """Hips and shoulders of a trunk whose hips → shoulders axis runs along ``head`` and whose
+    right hip → left hip axis runs along ``left`` (floor coordinates: x right, y down, z away
+    from the camera), seen by a camera pitched ``camera_pitch_deg`` down toward it."""
+    a = math.radians(camera_pitch_deg)
+    pitch = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(a), -math.sin(a)], [0.0, math.sin(a), math.cos(a)]])
+    up = np.array(head, float) / np.linalg.norm(head) * 0.5
+    half = np.array(left, float) / np.linalg.norm(left) * 0.1
+    points = {"left_hip": half, "right_hip": -half, "left_shoulder": up + half * 1.5, "right_shoulder": up - half * 1.5}
+    return {name: pitch @ p for name, p in points.items()}
+
+
+@pytest.mark.parametrize(
+    ("head", "left", "name"),
+    [
+        ((0.0, 0.0, -1.0), (1.0, 0.0, 0.0), "front"),  # on all fours, head toward the camera
+        ((0.0, 0.0, 1.0), (-1.0, 0.0, 0.0), "rear"),  # on all fours, feet toward the camera
+        ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0), "side"),  # on all fours, long axis across the image
+        ((1.0, 0.0, -1.0), (1.0, 0.0, 1.0), "oblique"),
+        ((0.0, 0.0, -1.0), (-1.0, 0.0, 0.0), "front"),  # on the back, head toward the camera
+        ((0.0, 0.0, 1.0), (1.0, 0.0, 0.0), "rear"),  # on the back, feet toward the camera
+    ],
+)
+@pytest.mark.parametrize("camera_pitch_deg", [0.0, 25.0])
+def test_a_person_lying_or_on_all_fours_faces_where_the_head_points(head, left, name, camera_pitch_deg):
+    """The chest points at the floor or ceiling and says nothing of the camera: the long axis
+    does (before, every such body read "side", and cues for a head-on camera were never judged)."""
+    angle = facing_angle_deg(world_frame(0.0, trunk(head, left, camera_pitch_deg)))
+    assert view_name(angle) == name
+
+
+@pytest.mark.parametrize("camera_pitch_deg", [0.0, 25.0])
+def test_a_side_plank_facing_the_camera_is_front_from_a_high_camera_too(camera_pitch_deg):
+    """Lying on one side the chest is level and decides; the head, lying across the image,
+    must not pull the view toward "side"."""
+    angle = facing_angle_deg(world_frame(0.0, trunk((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), camera_pitch_deg)))
+    assert angle == pytest.approx(0.0, abs=1.0)
+
+
 def test_facing_angle_from_builder_side_view_is_side():
     assert view_name(facing_angle_deg(pose_frame(0.0, plank_joints()))) == "side"
 

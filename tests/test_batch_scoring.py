@@ -1,0 +1,41 @@
+"""How ``batch`` scores a labelled fault whose cue cannot be judged from the clip's camera."""
+
+from __future__ import annotations
+
+import pytest
+
+from posecheck.batch import ClipLabel, score_clip
+from tests.render.helpers import truth_report
+
+FAULT = {"fault": "hips_not_level", "from_s": 4.7, "to_s": 7.2}
+
+
+def label(view: str | None) -> ClipLabel:
+    return ClipLabel(file="ninety_faults_oblique.mp4", exercise="hip_90_90", mode="hold", view=view, hold_s=2.5,
+                     hold_tolerance_s=0.5, faults=[FAULT])
+
+
+@pytest.fixture(scope="module")
+def oblique_report():
+    """A 90/90 sit filmed at 45 deg with the back-leg hip lifted; its level-hips cue is judged
+    from the front or back only."""
+    return truth_report("ninety_faults_oblique", "hip_90_90")
+
+
+def test_a_fault_labelled_in_a_view_its_cue_is_not_judged_from_is_not_checked_and_says_why(oblique_report):
+    score = score_clip(label("oblique"), oblique_report, {"hips_not_level"})
+    assert score.faults_missed == [] and score.faults_flagged == []
+    assert score.not_checked == ["hips_not_level (judged from front or rear only; this clip is oblique)"]
+
+
+@pytest.mark.parametrize("view", [None, "mixed"])
+def test_without_a_labelled_view_only_the_frames_tell(oblique_report, view):
+    score = score_clip(label(view), oblique_report, {"hips_not_level"})
+    assert score.not_checked == ["hips_not_level (never judged: camera view or joint visibility)"]
+
+
+def test_a_labelled_view_the_cue_is_judged_from_leaves_the_fault_to_be_flagged_or_missed(oblique_report):
+    """Labelled front while the frames say oblique: the cue was never judged, and that is the
+    only reason given."""
+    score = score_clip(label("front"), oblique_report, {"hips_not_level"})
+    assert score.not_checked == ["hips_not_level (never judged: camera view or joint visibility)"]
