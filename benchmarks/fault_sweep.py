@@ -8,7 +8,9 @@ cue's metric measured there. Clips are rendered into a scratch folder and delete
 The cases come from the motion files (``exercise_specs/motions/*.toml``): one for every
 ``[faults.*]`` table and every camera view the motion's ``[[samples]]`` film that fault
 from (with the seed, so subject and scene, of that sample); a fault no sample shows is
-filmed from the motion's default view with seed 7. Rep exercises get the fault on rep 2 of
+filmed from the motion's default view with seed 7. A cue limited to some views is filmed
+only from those (from the first of them, with the sample's seed, when no sample films it
+from one: a level-hips cue judged from the front or rear only). Rep exercises get the fault on rep 2 of
 3 (``@reps=2``), holds from 2 to 5 s into a 7 s hold (``@t=2-5``), except faults the samples
 inject on every rep or the whole hold, which are swept that way; sizes above the fault's
 ``max_deg`` are reported as n/a.
@@ -40,6 +42,7 @@ from posecheck.pose.trace import PoseTrace
 from posecheck.report import SourceInfo
 from posecheck.specs.loader import load_spec
 from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest, write_clip
+from posecheck.synth.camera import VIEWS, view_label
 from posecheck.synth.clip import plan_clip, truth_pose_frames
 from posecheck.synth.motion_file import load_motion, motion_names
 
@@ -81,6 +84,12 @@ def derive_cases() -> tuple[Case, ...]:
             if not views:
                 view = motion.camera.view if motion.camera.view in spec.views else spec.views[0]
                 views[view] = (DEFAULT_SEED, None)
+            judged_from = spec.cue(fault).views
+            if judged_from:
+                # filmed only from views the cue is judged from: a level-hips cue limited to the
+                # front and rear is swept from the front even where its sample is oblique
+                kept = {v: s for v, s in views.items() if view_label(VIEWS[v]) in judged_from}
+                views = kept or {judged_from[0]: next(iter(views.values()))}
             for view, (seed, sample) in views.items():
                 name = f"{exercise}.{fault}" + (f".{view}" if len(views) > 1 else "")
                 # a fault the samples inject on every rep or the whole hold (the cat-cow's cow is shared
@@ -236,12 +245,12 @@ def measure(case: Case, size: float, folder: Path, model: str | None, seed: int 
 
     ``truth``: skip the pixels and the model; analyse the exact landmarks of the same clip.
     ``from_traces``: skip the pixels and the model; replay the pose trace an earlier run with
-    ``--trace-cache`` stored for this clip (``<case>_<size><window>_seed<seed>.trace.npz``)."""
+    ``--trace-cache`` stored for this clip (``<case>_<view>_<size><window>_seed<seed>.trace.npz``)."""
     start = time.monotonic()
     seed = case.seed if seed is None else seed
     request = _request(case, seed, (f"{case.fault}:{size:g}{case.limit}",))
     spec = load_spec(case.spec)
-    stem = f"{case.name}_{size:g}{case.limit}_seed{seed}"  # names the rendered clip and its stored trace
+    stem = f"{case.name}_{case.view}_{size:g}{case.limit}_seed{seed}"  # names the rendered clip and its stored trace
     entry, report = _analyse(request, spec, stem, folder, model, trace_cache, truth, from_traces)
     label = ClipLabel.model_validate(entry)
     score = score_clip(label, report, {case.fault})
@@ -306,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default=None)
     ap.add_argument("--seed", type=int, default=None, help="one seed for every case (default: the sample's)")
     ap.add_argument("--trace-cache", type=Path, default=None, metavar="DIR",
-                    help="store the pose traces here (<case>_<size><window>_seed<seed>.trace.npz) for --from-traces")
+                    help="store the pose traces here (<case>_<view>_<size><window>_seed<seed>.trace.npz) for --from-traces")
     ap.add_argument("--jsonl", type=Path, default=None, help="append one JSON line per clip here")
     ap.add_argument("--truth", action="store_true",
                     help="no model: analyse the renderer's exact landmarks of the same clips (what the spec itself catches)")

@@ -7,19 +7,20 @@ import pytest
 from posecheck.batch import ClipLabel, score_clip
 from tests.render.helpers import truth_report
 
-FAULT = {"fault": "hips_not_level", "from_s": 4.7, "to_s": 7.2}
+FAULTS = [{"fault": "hips_not_level", "from_s": 1.789, "to_s": 3.387},
+          {"fault": "hips_not_level", "from_s": 5.479, "to_s": 7.112}]
 
 
 def label(view: str | None) -> ClipLabel:
-    return ClipLabel(file="ninety_faults_oblique.mp4", exercise="hip_90_90", mode="hold", view=view, hold_s=2.5,
-                     hold_tolerance_s=0.5, faults=[FAULT])
+    return ClipLabel(file="birddog_hiproll_oblique.mp4", exercise="bird_dog", mode="reps", view=view, reps=4,
+                     faults=FAULTS)
 
 
 @pytest.fixture(scope="module")
 def oblique_report():
-    """A 90/90 sit filmed at 45 deg with the back-leg hip lifted; its level-hips cue is judged
-    from the front or back only."""
-    return truth_report("ninety_faults_oblique", "hip_90_90")
+    """A bird dog filmed at 45 deg with the pelvis rolled on two reps; its level-hips cue is
+    judged from the front or back only."""
+    return truth_report("birddog_hiproll_oblique", "bird_dog")
 
 
 def test_a_fault_labelled_in_a_view_its_cue_is_not_judged_from_is_not_checked_and_says_why(oblique_report):
