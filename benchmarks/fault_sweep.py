@@ -9,8 +9,8 @@ The cases come from the motion files (``exercise_specs/motions/*.toml``): one fo
 ``[faults.*]`` table and every camera view the motion's ``[[samples]]`` film that fault
 from (with the seed, so subject and scene, of that sample); a fault no sample shows is
 filmed from the motion's default view with seed 7. A cue limited to some views is filmed
-only from those (from the first of them, with the sample's seed, when no sample films it
-from one: a level-hips cue judged from the front or rear only). Rep exercises get the fault on rep 2 of
+only from those (when no sample films it from one: from the first of them the exercise is
+filmed from too, else the first, with the sample's seed). Rep exercises get the fault on rep 2 of
 3 (``@reps=2``), holds from 2 to 5 s into a 7 s hold (``@t=2-5``), except faults the samples
 inject on every rep or the whole hold, which are swept that way; sizes above the fault's
 ``max_deg`` are reported as n/a.
@@ -89,7 +89,8 @@ def derive_cases() -> tuple[Case, ...]:
                 # filmed only from views the cue is judged from: a level-hips cue limited to the
                 # front and rear is swept from the front even where its sample is oblique
                 kept = {v: s for v, s in views.items() if view_label(VIEWS[v]) in judged_from}
-                views = kept or {judged_from[0]: next(iter(views.values()))}
+                best = next((v for v in judged_from if v in spec.views), judged_from[0])
+                views = kept or {best: next(iter(views.values()))}
             for view, (seed, sample) in views.items():
                 name = f"{exercise}.{fault}" + (f".{view}" if len(views) > 1 else "")
                 # a fault the samples inject on every rep or the whole hold (the cat-cow's cow is shared
