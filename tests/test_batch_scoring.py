@@ -35,8 +35,8 @@ def test_without_a_labelled_view_only_the_frames_tell(oblique_report, view):
     assert score.not_checked == ["hips_not_level (never judged: camera view or joint visibility)"]
 
 
-def test_a_labelled_view_the_cue_is_judged_from_leaves_the_fault_to_be_flagged_or_missed(oblique_report):
-    """Labelled front while the frames say oblique: the cue was never judged, and that is the
-    only reason given."""
+def test_a_labelled_view_the_cue_is_judged_from_excuses_nothing(oblique_report):
+    """Labelled front while the frames say oblique: the label does not excuse the fault, the
+    frames do (the cue was never judged on them), and that is the reason given."""
     score = score_clip(label("front"), oblique_report, {"hips_not_level"})
     assert score.not_checked == ["hips_not_level (never judged: camera view or joint visibility)"]
