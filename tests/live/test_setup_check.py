@@ -146,3 +146,19 @@ def test_a_frame_that_reads_facing_for_a_moment_does_not_hold_back_the_all_clear
     assert view_name(facing_angle_deg(frames[5])) == "front"
     assert all(s.view == "side" for s in statuses)
     assert statuses[-1].ready and statuses[-1].problem is None
+
+
+@pytest.mark.parametrize(("view", "ready"), [("rear", False), ("side", True), ("oblique", True)])
+def test_on_all_fours_seen_from_the_feet_the_person_is_asked_to_turn_sideways(view, ready):
+    """A bird dog is judged from the side or the oblique. Seen from behind the feet, the chest
+    points at the floor as it does from the side; the view comes from where the head points."""
+    from posecheck.synth import SceneOptions, SubjectOptions, SynthRequest
+    from posecheck.synth.clip import plan_clip, truth_pose_frames
+
+    request = SynthRequest("bird_dog", reps=1, view=view, subject=SubjectOptions.sample(7),
+                           scene=SceneOptions.sample(7), fps=15.0, seed=7)
+    check = SetupCheck.for_spec(load_spec("bird_dog"))
+    statuses = run(check, truth_pose_frames(plan_clip(request)))
+    assert statuses[-1].ready is ready
+    shown = {s.problem.message for s in statuses if s.problem is not None}
+    assert shown == (set() if ready else {"Turn sideways to the camera"})
