@@ -31,15 +31,19 @@ def frames_at(fps: float, n: int):
 
 
 def test_a_slow_consumer_always_gets_the_newest_frame():
-    taken = []
+    taken, handed_at = [], []
     with LatestFrames(frames_at(100, 60)) as latest:
         for frame, available in latest:
             taken.append(frame.index)
+            handed_at.append(time.perf_counter())
             time.sleep(0.035)  # 3.5 frame periods of work
     assert taken == sorted(taken)
     assert latest.dropped > 20 and latest.dropped + len(taken) == 60
     assert latest.stale == 0  # each frame handed out was the newest one read
-    assert max(np.diff(taken)) <= 5  # never more than the frames that arrived during one job
+    # never more than the frames that arrived during one job, however long the job really
+    # took (a loaded machine oversleeps)
+    arrived = np.ceil(np.diff(handed_at) * 100) + 1
+    assert all(np.diff(taken) <= arrived)
 
 
 def test_a_fast_consumer_gets_every_frame_at_once():
