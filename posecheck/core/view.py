@@ -19,6 +19,8 @@ from posecheck.pose.landmarks import JOINT_INDEX, PoseFrame
 
 _LS, _RS = JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"]
 _LH, _RH = JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"]
+#: Within this many degrees of head-on the camera sees the front (or, from behind, the rear).
+FRONT_WITHIN_DEG = 22.5
 
 
 def facing_angle_deg(frame: PoseFrame) -> float:
@@ -57,12 +59,17 @@ def _head_weight(chest_from_vertical_deg: float) -> float:
 
 
 def view_name(angle_deg: float) -> str | None:
-    """Name a facing angle: front < 30° ≤ oblique < 60° ≤ side ≤ 120° < oblique ≤ 150° < rear."""
+    """Name a facing angle: front < 22.5° ≤ oblique < 60° ≤ side ≤ 120° < oblique ≤ 157.5° < rear.
+
+    Front and rear are as narrow as the synthetic clips' view names (within 22.5° of head-on):
+    the model reads a camera at 45° as 23-28° on some bodies, and a cue judged from the front
+    only (a hip line across the picture) must not be judged there. Side stays wide, as people
+    label a plank filmed 30° off the side "side"."""
     if not math.isfinite(angle_deg):
         return None
-    if angle_deg < 30:
+    if angle_deg < FRONT_WITHIN_DEG:
         return "front"
-    if angle_deg < 60 or 120 < angle_deg <= 150:
+    if angle_deg < 60 or 120 < angle_deg <= 180 - FRONT_WITHIN_DEG:
         return "oblique"
     if angle_deg <= 120:
         return "side"

@@ -200,8 +200,8 @@ def test_facing_angle_nan_without_a_person_or_with_degenerate_body():
 
 @pytest.mark.parametrize(
     ("angle", "name"),
-    [(0.0, "front"), (29.9, "front"), (30.0, "oblique"), (59.9, "oblique"), (60.0, "side"), (120.0, "side"),
-     (120.1, "oblique"), (150.0, "oblique"), (150.1, "rear"), (180.0, "rear"), (math.nan, None)],
+    [(0.0, "front"), (22.4, "front"), (22.5, "oblique"), (59.9, "oblique"), (60.0, "side"), (120.0, "side"),
+     (120.1, "oblique"), (157.5, "oblique"), (157.6, "rear"), (180.0, "rear"), (math.nan, None)],
 )
 def test_view_name_boundaries(angle, name):
     assert view_name(angle) == name
