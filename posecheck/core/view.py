@@ -62,7 +62,7 @@ def view_name(angle_deg: float) -> str | None:
     """Name a facing angle: front < 22.5° ≤ oblique < 60° ≤ side ≤ 120° < oblique ≤ 157.5° < rear.
 
     Front and rear are as narrow as the synthetic clips' view names (within 22.5° of head-on):
-    the model reads a camera at 45° as 23-28° on some bodies, and a cue judged from the front
+    the model reads a camera at 45° as 20-32° on some bodies, and a cue judged from the front
     only (a hip line across the picture) must not be judged there. Side stays wide, as people
     label a plank filmed 30° off the side "side"."""
     if not math.isfinite(angle_deg):
