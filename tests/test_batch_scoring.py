@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from posecheck.batch import ClipLabel, score_clip
-from tests.render.helpers import truth_report
+from posecheck.batch import ClipLabel, load_labels, score_clip
+from tests.render.helpers import SAMPLE_DIR, truth_report
 
-FAULTS = [{"fault": "hips_not_level", "from_s": 1.789, "to_s": 3.387},
-          {"fault": "hips_not_level", "from_s": 5.479, "to_s": 7.112}]
+SAMPLE = next(c for c in load_labels(SAMPLE_DIR / "labels.json") if c.file == "birddog_hiproll_oblique.mp4")
 
 
 def label(view: str | None) -> ClipLabel:
-    return ClipLabel(file="birddog_hiproll_oblique.mp4", exercise="bird_dog", mode="reps", view=view, reps=4,
-                     faults=FAULTS)
+    """The sample's own label, its view replaced."""
+    return SAMPLE.model_copy(update={"view": view})
 
 
 @pytest.fixture(scope="module")

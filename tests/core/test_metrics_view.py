@@ -115,13 +115,21 @@ def test_side_visibility_is_the_mean_per_side():
 # -- view ---------------------------------------------------------------------------------------
 
 
+def trunk(head: tuple[float, float, float], left: tuple[float, float, float], camera_pitch_deg: float = 0.0) -> dict:
+    """Hips and shoulders of a trunk whose hips → shoulders axis runs along ``head`` and whose
+    right hip → left hip axis runs along ``left`` (floor coordinates: x right, y down, z away
+    from the camera), seen by a camera pitched ``camera_pitch_deg`` down toward it."""
+    a = math.radians(camera_pitch_deg)
+    pitch = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(a), -math.sin(a)], [0.0, math.sin(a), math.cos(a)]])
+    up = np.array(head, float) / np.linalg.norm(head) * 0.5
+    half = np.array(left, float) / np.linalg.norm(left) * 0.1
+    points = {"left_hip": half, "right_hip": -half, "left_shoulder": up + half * 1.5, "right_shoulder": up - half * 1.5}
+    return {name: pitch @ p for name, p in points.items()}
+
+
 def standing(across: np.ndarray) -> dict:
     """Standing person, hips 0.2 m apart along ``across`` (from right hip to left hip)."""
-    half = across / np.linalg.norm(across) * 0.1
-    return {
-        "left_hip": half, "right_hip": -half,
-        "left_shoulder": half * 1.5 + (0, -0.5, 0), "right_shoulder": -half * 1.5 + (0, -0.5, 0),
-    }
+    return trunk((0.0, -1.0, 0.0), tuple(across))
 
 
 @pytest.mark.parametrize(
@@ -148,18 +156,6 @@ def test_facing_angle_lying_on_the_back_from_the_side_is_90():
         "left_shoulder": (-0.5, 0.05, -0.12), "right_shoulder": (-0.5, 0.05, 0.12),
     }
     assert facing_angle_deg(world_frame(0.0, w)) == pytest.approx(90.0, abs=1.0)
-
-
-def trunk(head: tuple[float, float, float], left: tuple[float, float, float], camera_pitch_deg: float = 0.0) -> dict:
-    """Hips and shoulders of a trunk whose hips → shoulders axis runs along ``head`` and whose
-    right hip → left hip axis runs along ``left`` (floor coordinates: x right, y down, z away
-    from the camera), seen by a camera pitched ``camera_pitch_deg`` down toward it."""
-    a = math.radians(camera_pitch_deg)
-    pitch = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(a), -math.sin(a)], [0.0, math.sin(a), math.cos(a)]])
-    up = np.array(head, float) / np.linalg.norm(head) * 0.5
-    half = np.array(left, float) / np.linalg.norm(left) * 0.1
-    points = {"left_hip": half, "right_hip": -half, "left_shoulder": up + half * 1.5, "right_shoulder": up - half * 1.5}
-    return {name: pitch @ p for name, p in points.items()}
 
 
 @pytest.mark.parametrize(
