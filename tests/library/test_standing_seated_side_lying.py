@@ -107,9 +107,7 @@ TRUTH_ONLY = [
     ("hip_cars", "pelvis_tilting", 25, "front", 1),      # a 25 deg hitch reads 15
     ("dns_star", "top_knee_down", 22, "oblique", 1),     # from the front a hovering knee reads as resting
     ("pigeon_pose", "hips_not_level", 28, "front", None),  # the model misreads the pigeon off the side
-    ("pigeon_pose", "back_leg_bent", 60, "side", None),
     ("pigeon_pose", "chest_dropping", 50, "side", None),
-    ("shin_box", "hips_not_level", 30, "front", None),   # a level pelvis reads 19-21 deg from the oblique
     ("shin_box", "back_knee_not_square", 30, "front", None),  # back knees read 55-100 deg
     ("hip_90_90", "back_knee_not_square", 30, "front", None),
 ]
@@ -129,6 +127,20 @@ def test_faults_the_model_cannot_read_are_caught_on_exact_landmarks(exercise, fa
     if reps:
         assert len(result.reps) == 2 and fault in result.reps[0].failed_cues
 
+
+
+@pytest.mark.parametrize("azimuth", [45.0, 60.0, 120.0, 135.0])
+def test_a_level_shin_box_pelvis_filmed_off_the_front_stays_clear_of_the_bound(azimuth):
+    """The shin box's hips are read against the shoulders: a camera 30-45 deg off the front
+    slants both lines alike, so a level pelvis stays clear of the bound (against the
+    horizontal it read 10-18 deg there). The model may still name such a view front."""
+    spec = load_spec("shin_box")
+    cue = spec.cue("hips_not_level")
+    plan = plan_clip(SynthRequest("shin_box", hold_s=5.0, azimuth_deg=azimuth, fps=FPS))
+    result = session(truth_pose_frames(plan), "shin_box")
+    held = result.metrics["pelvis_tilt"][result.in_position.astype(bool)]
+    assert held.size > 0
+    assert max(held) < cue.max - cue.hysteresis
 
 # --------------------------------------------------------------------------- told apart
 
