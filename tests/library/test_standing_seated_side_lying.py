@@ -128,7 +128,6 @@ def test_faults_the_model_cannot_read_are_caught_on_exact_landmarks(exercise, fa
         assert len(result.reps) == 2 and fault in result.reps[0].failed_cues
 
 
-
 @pytest.mark.parametrize("azimuth", [45.0, 60.0, 120.0, 135.0])
 def test_a_level_shin_box_pelvis_filmed_off_the_front_stays_clear_of_the_bound(azimuth):
     """The shin box's hips are read against the shoulders: a camera 30-45 deg off the front
@@ -141,6 +140,7 @@ def test_a_level_shin_box_pelvis_filmed_off_the_front_stays_clear_of_the_bound(a
     held = result.metrics["pelvis_tilt"][result.in_position.astype(bool)]
     assert held.size > 0
     assert max(held) < cue.max - cue.hysteresis
+
 
 # --------------------------------------------------------------------------- told apart
 
