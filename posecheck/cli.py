@@ -781,16 +781,24 @@ def specs_list(
     """List the exercise specs: name, title, mode, posture, views, cues (and with --long, dosage and safety)."""
     from posecheck.specs.loader import load_spec_file, spec_files
 
+    loaded = {}
     for name, path in spec_files().items():
         try:
-            spec = load_spec_file(path)
+            loaded[name] = load_spec_file(path)
         except SpecError as exc:
-            typer.echo(f"{name:22} INVALID  {exc.message.splitlines()[0]}")
+            loaded[name] = exc
+    columns = {name: (name, spec.mode + (" (avoid)" if spec.avoid else ""), spec.posture_name, "/".join(spec.views))
+               for name, spec in loaded.items() if not isinstance(spec, SpecError)}
+    widths = [max([len(name) for name in loaded], default=0)]
+    widths += [max((len(row[k]) for row in columns.values()), default=0) for k in (1, 2, 3)]
+    indent = " " * widths[0]
+    for name, spec in loaded.items():
+        if isinstance(spec, SpecError):
+            typer.echo(f"{name:{widths[0]}} INVALID  {spec.message.splitlines()[0]}")
             continue
-        mode = spec.mode + (" (avoid)" if spec.avoid else "")
         typer.echo(
-            f"{name:22} {mode:14} {spec.posture_name:16} {'/'.join(spec.views):22} {spec.title}"
-            f"  [cues: {', '.join(c.id for c in spec.cues) or '-'}]"
+            " ".join(f"{cell:{width}}" for cell, width in zip(columns[name], widths, strict=True))
+            + f" {spec.title}  [cues: {', '.join(c.id for c in spec.cues) or '-'}]"
         )
         if long:
             d = spec.dosage
@@ -802,11 +810,11 @@ def specs_list(
                     "per side" if d.per_side else "",
                 ) if part
             )
-            typer.echo(f"{'':22} dosage: {dose or '-'}{'; ' + d.note if d.note else ''}")
+            typer.echo(f"{indent} dosage: {dose or '-'}{'; ' + d.note if d.note else ''}")
             for note in spec.safety:
-                typer.echo(f"{'':22} safety: {note}")
+                typer.echo(f"{indent} safety: {note}")
             if spec.avoid:
-                typer.echo(f"{'':22} advised against: {spec.avoid.reason} Instead: {', '.join(spec.avoid.alternatives)}")
+                typer.echo(f"{indent} advised against: {spec.avoid.reason} Instead: {', '.join(spec.avoid.alternatives)}")
 
 
 @specs_app.command("show", cls=_Command)

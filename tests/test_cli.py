@@ -41,6 +41,16 @@ def test_specs_list_shows_every_spec_file():
     assert "INVALID" not in result.output
 
 
+def test_specs_list_lines_up_its_columns_for_the_longest_names():
+    from posecheck.specs.loader import load_spec
+
+    lines = run("specs", "list").output.splitlines()
+    title_at = {line.index(load_spec(line.split()[0]).title) for line in lines}
+    assert len(title_at) == 1, "every title starts in the same column"
+    longest = max(lines, key=lambda line: len(line.split()[0]))
+    assert longest.startswith("standing_lumbar_extension reps ")
+
+
 def test_specs_validate_passes_on_shipped_specs():
     from posecheck.specs.loader import spec_files
 
