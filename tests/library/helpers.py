@@ -1,15 +1,20 @@
-"""Shared by the library tests: analyse frames with one spec, and the cached real-clip traces."""
+"""Shared by the library tests: analyse frames with one spec, mark a far knee hidden, and the cached
+real-clip traces."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posecheck.analyze import Analysis
 from posecheck.batch import ClipLabel
+from posecheck.pose.landmarks import JOINT_INDEX
 from posecheck.report import SourceInfo
 from posecheck.specs.loader import load_spec
 from posecheck.synth.samples import FPS
@@ -33,6 +38,20 @@ def analyse(frames, exercise: str, name: str = "clip", fps: float = FPS):
     for frame in frames:
         analysis.update(frame)
     return analysis.report(SourceInfo(f"{name}.mp4", fps, len(frames), len(frames), 640, 480), TruthModel())
+
+
+def far_knee_marked(frames, visibility: float, when: Callable[[np.ndarray, str], bool] = lambda world, far: True):
+    """The frames with the knee farther from the camera marked ``visibility`` (on the frames
+    where ``when(world_xyz, far_side)`` holds), as the model marks a knee hidden behind the
+    other leg while still placing it well."""
+    out = []
+    for frame in frames:
+        far = max(("left", "right"), key=lambda side: frame.world_xyz[JOINT_INDEX[f"{side}_knee"], 2])
+        seen = frame.visibility.copy()
+        if when(frame.world_xyz, far):
+            seen[JOINT_INDEX[f"{far}_knee"]] = visibility
+        out.append(replace(frame, visibility=seen))
+    return out
 
 
 @cache
