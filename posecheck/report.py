@@ -117,6 +117,7 @@ class RepsPart(_Part):
     per_side: dict[str, int] | None
     items: list[RepItem]
     partial_items: list[RepItem]
+    rest_level: float | None = None
 
 
 class SideHold(_Part):
@@ -284,6 +285,7 @@ def build_report(
             per_side=result.per_side,
             items=[_rep_item(i + 1, r) for i, r in enumerate(result.reps)],
             partial_items=[_rep_item(i + 1, r) for i, r in enumerate(result.partial_reps)],
+            rest_level=_r(result.rest_level, 2),
         )
     hold = None
     if spec.hold is not None:

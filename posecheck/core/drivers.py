@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from posecheck.core.conditions import ConditionSet
 from posecheck.core.reps import PEAK, REST, UNKNOWN, Rep, RepCounter
+from posecheck.core.rest_level import RestLevel
 from posecheck.core.timeline import FrameClock
 from posecheck.core.timer import PositionTimer
 from posecheck.specs.schema import HoldRule, RepRule, SequenceRule
@@ -19,27 +20,38 @@ from posecheck.specs.schema import HoldRule, RepRule, SequenceRule
 
 class RepDriver:
     """Reps on one metric (see :class:`RepCounter`), counted only in posture and with ``require`` met.
-    ``side_change_ends_rep``: see :class:`RepCounter` and :mod:`posecheck.core.sides`."""
+    ``side_change_ends_rep``: see :class:`RepCounter` and :mod:`posecheck.core.sides`. With
+    ``rest_level = "learned"`` the counter sees the metric minus the person's resting value
+    (:class:`~posecheck.core.rest_level.RestLevel`)."""
 
     def __init__(self, rule: RepRule, reset_after_s: float, side_change_ends_rep: bool = False):
         self.rule = rule
         self.counter = RepCounter(rule.rest, rule.peak, rule.min_phase_s, rule.min_rep_s, reset_after_s,
                                   side_change_ends_rep)
         self.require = ConditionSet(rule.require)
+        self.rest_level = RestLevel() if rule.rest_level == "learned" else None
         self.phase = UNKNOWN
 
+    def relative(self, value: float) -> float:
+        """The metric as the counter sees it: itself, or its distance from the learned resting value."""
+        return value if self.rest_level is None else value - self.rest_level.level
+
     def progress(self, value: float) -> float:
-        return self.counter.progress(value)
+        return self.counter.progress(self.relative(value))
 
     def update(self, t: float, values: Mapping[str, float], gate_open: bool, side: str | None) -> str:
         required = self.require.update(values)
         v = values[self.rule.metric] if gate_open and required else math.nan
-        self.phase = self.counter.update(t, v, side)
+        seen = self.relative(v)
+        self.phase = self.counter.update(t, seen, side)
+        if self.rest_level is not None:
+            near = math.isfinite(seen) and abs(seen) <= abs(self.rule.rest)
+            self.rest_level.update(t, v, resting=self.phase == REST and near)
         return self.phase
 
     def moving(self, values: Mapping[str, float]) -> bool:
         """In a rep: past the peak, or out of the rest zone on the way."""
-        v = values[self.rule.metric]
+        v = self.relative(values[self.rule.metric])
         return self.phase == PEAK or (self.phase == REST and math.isfinite(v) and not self.counter.at_rest(v))
 
     @property

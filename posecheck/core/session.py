@@ -134,6 +134,9 @@ class SessionResult:
     metrics: dict[str, np.ndarray]
     views: Counter
     warnings: list[str] = field(default_factory=list)
+    #: The resting value a ``rest_level = "learned"`` rep rule measured from at the end (NaN
+    #: if never learned); None for fixed thresholds.
+    rest_level: float | None = None
 
     @property
     def frames_with_pose(self) -> int:
@@ -405,6 +408,7 @@ class ExerciseSession:
             cues=cues,
             metrics=rec.metrics,
             views=self._view_counts,
+            rest_level=self.rep_driver.rest_level.level if self.rep_driver and self.rep_driver.rest_level else None,
         )
         self._finished.warnings = self._warnings(self._finished)
         return self._finished

@@ -247,6 +247,14 @@ def driving_metric(result: SessionResult) -> str | None:
     return None
 
 
+def _rep_lines(spec, report) -> list[tuple[str, float]]:
+    """The rep rule's rest and peak lines on its metric's plot, shifted by a learned rest level."""
+    if spec.reps is None:
+        return []
+    base = report.reps.rest_level if report.reps is not None and report.reps.rest_level is not None else 0.0
+    return [("rest", base + spec.reps.rest), ("peak", base + spec.reps.peak)]
+
+
 def metric_svg(report: Report, result: SessionResult, name: str) -> str:
     """One metric over time: its line, the thresholds of the rule it drives, the bounds of
     the cues judging it (outside shaded) and their failure windows."""
@@ -261,8 +269,9 @@ def metric_svg(report: Report, result: SessionResult, name: str) -> str:
     levels = [float(np.min(finite)), float(np.max(finite))] if finite.size else []
     for _, c in cues:
         levels += [b for b in (c.spec.min, c.spec.max) if b is not None]
+    rep_lines = _rep_lines(spec, report)
     if drives and spec.reps is not None:
-        levels += [spec.reps.rest, spec.reps.peak]
+        levels += [level for _, level in rep_lines]
     elif drives and spec.hold is not None:
         levels += [spec.hold.require[0].enter, spec.hold.require[0].exit]
     if not levels:
@@ -300,7 +309,7 @@ def metric_svg(report: Report, result: SessionResult, name: str) -> str:
             )
             handles.append(Patch(facecolor=colour, alpha=0.45, label=f"{cid} fails ({bound})"))
         if drives and spec.reps is not None:
-            for label, level in (("rest", spec.reps.rest), ("peak", spec.reps.peak)):
+            for label, level in rep_lines:
                 ax.axhline(level, color=_DRIVE, ls=":", lw=0.9)
                 ax.annotate(label, (1.0, level), xycoords=("axes fraction", "data"), xytext=(2, 0),
                             textcoords="offset points", va="center", fontsize=7, color=_DRIVE)

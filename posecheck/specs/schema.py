@@ -209,6 +209,12 @@ class RepRule(_Strict):
     min_phase_s: float = Field(0.2, ge=0, le=10)
     min_rep_s: float = Field(0.8, ge=0, le=60)
     require: list[Condition] = Field(default_factory=list, description="preconditions on every counted frame")
+    rest_level: Literal["fixed", "learned"] = Field(
+        "fixed",
+        description="fixed: rest and peak are values of the metric; learned: they are measured from the person's "
+        "own resting value, learned over their first second in position and followed between reps (for metrics "
+        "whose resting value the pose model reads differently from person to person)",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> RepRule:
@@ -460,6 +466,12 @@ class ExerciseSpec(_Strict):
         if self.reps is not None:
             check(self.reps.metric, "reps.metric")
             check_all(self.reps.require, "reps.require")
+            sided = [j for j in self.metrics[self.reps.metric].joints if j.startswith(("side_", "other_"))]
+            if self.reps.rest_level == "learned" and sided:
+                raise ValueError(
+                    f"reps.rest_level 'learned' needs a rep metric that is the same for either side, but "
+                    f"{self.reps.metric!r} uses {', '.join(sided)}; use left_/right_/mid_ joints or rest_level 'fixed'"
+                )
         if self.hold is not None:
             check_all(self.hold.require, "hold.require")
         if self.sequence is not None:
