@@ -15,7 +15,8 @@ FPS = 15.0
 
 
 def _extensions(upright: float, reps: int = 3, depth: float = 20.0) -> tuple[np.ndarray, np.ndarray]:
-    """A trunk lean (deg, + forward) standing at ``upright``, leaning back ``depth`` deg in each 4 s rep after 2 s still."""
+    """A trunk lean (deg, + forward) standing at ``upright``, then leaning back ``depth`` deg
+    in each 4 s rep after 2 s standing still."""
     t = np.arange(0.0, 2.0 + 4.0 * reps + 1.0, 1.0 / FPS)
     phase = np.clip(t - 2.0, 0.0, 4.0 * reps) % 4.0
     back = np.where((t >= 2.0) & (t < 2.0 + 4.0 * reps), np.sin(np.pi * phase / 4.0) ** 2, 0.0)
