@@ -7,7 +7,9 @@ measures its ``rest`` and ``peak`` from this level instead of from zero.
 
 The level is the median of the first ``learn_s`` of values (the person settles into the
 start position before the first rep), then the median of the last ``window_s`` of values
-seen at rest between reps, so it follows a person who drifts or shifts their stance.
+the rep driver marks as resting: at rest between reps and within the rest threshold of the
+level on either side, so it follows a person who drifts or shifts their stance but not one
+who leans into another exercise (a squat's forward lean is "at rest" for a lean back).
 Until it is learned the level is NaN, and no rep is counted.
 """
 
