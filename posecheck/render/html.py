@@ -33,6 +33,7 @@ from posecheck.report import Report
 
 if TYPE_CHECKING:
     from posecheck.core.session import SessionResult
+    from posecheck.specs.schema import ExerciseSpec
 
 #: ``auto`` embeds an annotated video up to this size in the page, larger ones are linked.
 INLINE_VIDEO_MAX_BYTES = 2 * 1024 * 1024
@@ -247,7 +248,7 @@ def driving_metric(result: SessionResult) -> str | None:
     return None
 
 
-def _rep_lines(spec, report) -> list[tuple[str, float]]:
+def _rep_lines(spec: ExerciseSpec, report: Report) -> list[tuple[str, float]]:
     """The rep rule's rest and peak lines on its metric's plot, shifted by a learned rest level."""
     if spec.reps is None:
         return []

@@ -228,6 +228,12 @@ class RepRule(_Strict):
                 f"direction 'down' needs peak < rest (got rest {self.rest:g}, peak {self.peak:g}); "
                 "swap them or use direction = 'up'"
             )
+        if self.rest_level == "learned" and self.rest == 0:
+            raise ValueError(
+                "rest_level 'learned' measures rest from the person's resting value, and the level follows the "
+                "values within rest of it: rest = 0 would never let it move; give the distance back to rest "
+                "(e.g. rest = -5.0 for a lean back)"
+            )
         return self
 
 

@@ -82,3 +82,9 @@ def test_a_learned_level_on_a_one_sided_metric_is_an_error_naming_the_file_and_t
     assert "rest_level 'learned' needs a rep metric that is the same for either side" in message
     assert "'knee_angle' uses side_hip, side_knee, side_ankle" in message
     assert "rest_level 'fixed'" in message
+
+
+def test_a_learned_level_with_rest_at_zero_is_an_error_that_says_why():
+    with pytest.raises(ValueError, match=r"rest = 0 would never let it move"):
+        RepRule(metric="lean", direction="down", rest=0.0, peak=-12.0, rest_level="learned")
+    assert RepRule(metric="lean", direction="down", rest=0.0, peak=-12.0).rest == 0.0
