@@ -14,12 +14,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
 import pytest
 
 from posecheck.batch import ClipLabel, score_clip
+from posecheck.pose.landmarks import JOINT_INDEX
 from posecheck.specs.loader import canonical_exercise, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.options import SceneOptions, SubjectOptions
@@ -118,6 +120,46 @@ def test_bird_dog_and_donkey_kick_are_not_counted_as_each_other():
     assert (analyse(kicks, "bird_dog").reps_total or 0) == 0
     assert analyse(reaches, "bird_dog").reps.total == 4
     assert (analyse(reaches, "donkey_kick").reps_total or 0) == 0
+
+
+def _kicking_legs(frames):
+    """Each frame's kicking side: that of the nearest kick, from the spec's own count."""
+    reps = analyse(frames, "donkey_kick").reps.items
+    return [min(reps, key=lambda r: abs(r.peak_s - f.t)).side for f in frames]
+
+
+def _shin_upright(frame, side: str):
+    """The frame with ``side``'s ankle straight above its knee (the sole toward the ceiling)."""
+    knee, ankle = JOINT_INDEX[f"{side}_knee"], JOINT_INDEX[f"{side}_ankle"]
+    world, image = frame.world_xyz.copy(), frame.image_xy.copy()
+    world[ankle] = world[knee] + [0.0, -np.linalg.norm(world[ankle] - world[knee]), 0.0]
+    image[ankle] = image[knee] + [0.0, -np.linalg.norm(image[ankle] - image[knee])]
+    return replace(frame, world_xyz=world, image_xy=image)
+
+
+def test_a_donkey_kick_with_the_sole_toward_the_ceiling_is_counted():
+    """The bent-knee kick keeps the shin upright from the bottom to the top (han_donkeykicks,
+    a real clip measured outside labels.json: 50-69 deg). The all-fours gate once also asked
+    for the kicking shin to lie flat and stayed shut through every kick."""
+    frames = truth_pose_frames(synth("donkey_kick", reps=4))
+    kicking = _kicking_legs(frames)
+    report = analyse([_shin_upright(f, side) for f, side in zip(frames, kicking, strict=True)], "donkey_kick")
+    assert report.reps.total == 4 and report.reps.per_side == {"left": 2, "right": 2}
+
+
+def test_a_donkey_kick_is_counted_on_the_thigh_the_picture_shows():
+    """On han_donkeykicks the model's 3D landmarks put the knee 0.2 torso lengths below the hip
+    at the top of every kick while the picture shows the thigh level with the back (-5..-2
+    deg): counted on the 3D knee height, none of the 4 kicks reached the top."""
+    frames = truth_pose_frames(synth("donkey_kick", reps=4))
+    sunk = []
+    for frame, side in zip(frames, _kicking_legs(frames), strict=True):
+        world = frame.world_xyz.copy()
+        knee, hip = JOINT_INDEX[f"{side}_knee"], JOINT_INDEX[f"{side}_hip"]
+        torso = np.linalg.norm(world[JOINT_INDEX["left_shoulder"]] - world[JOINT_INDEX["left_hip"]])
+        world[knee, 1] = max(world[knee, 1], world[hip, 1] + 0.2 * torso)  # y is down: kept 0.2 below
+        sunk.append(replace(frame, world_xyz=world))
+    assert analyse(sunk, "donkey_kick").reps.total == 4
 
 
 # ------------------------------------------------------------------ faults without a rendered sample

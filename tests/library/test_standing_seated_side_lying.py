@@ -16,13 +16,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posecheck.batch import ClipLabel, score_clip
 from posecheck.core.session import ExerciseSession
+from posecheck.pose.landmarks import JOINT_INDEX
 from posecheck.specs.loader import canonical_exercise, load_spec
 from posecheck.synth.clip import SynthRequest, plan_clip, truth_pose_frames
 from posecheck.synth.samples import FPS, SAMPLES
@@ -162,6 +165,31 @@ def test_a_neighbouring_exercise_is_not_counted(sample, exercise):
     report = analyse(frames, exercise, sample)
     assert (report.reps_total or 0) == 0
     assert (report.good_form_seconds or 0.0) == 0.0
+
+
+def _hands_on_the_low_back(frame):
+    """The frame with both hands resting on the low back, arms nearly straight: the wrist just
+    above its hip and behind it, the elbow a little behind the shoulder-to-wrist line (150
+    deg), as pal_goodmorning does (a real clip measured outside labels.json)."""
+    world, image = frame.world_xyz.copy(), frame.image_xy.copy()
+    for side in ("left", "right"):
+        shoulder, elbow, wrist, hip = (JOINT_INDEX[f"{side}_{j}"] for j in ("shoulder", "elbow", "wrist", "hip"))
+        for points in (world, image):
+            up = points[shoulder] - points[hip]
+            back = np.array([-up[1], up[0], 0.0][: points.shape[1]])  # square to the trunk, in the picture's plane
+            points[wrist] = points[hip] + 0.15 * up - 0.12 * back
+            middle = (points[shoulder] + points[wrist]) / 2
+            points[elbow] = middle - 0.13 * back
+    return replace(frame, world_xyz=world, image_xy=image)
+
+
+def test_a_good_morning_with_the_hands_on_the_low_back_is_counted():
+    """The hands on the low back leave the elbows at 127-157 deg through the model, as straight
+    as a deadlift's hanging arms (150-170): told apart by the elbow, none of the real clip's 4
+    reps was counted. The hands stay above the hips; a deadlift's hang below them."""
+    frames, label, _ = planned("gm_clean_side")
+    report = analyse([_hands_on_the_low_back(f) for f in frames], "good_morning")
+    assert report.reps.total == label.reps
 
 
 # --------------------------------------------------------------------------- timing cues
