@@ -201,7 +201,11 @@ class RepCounter:
         self._last_rest_t = math.nan
 
     def finish(self, t_end: float) -> None:
-        """Close the session: a rep still at its extreme when the clip ends is partial."""
+        """Close the session: a rep back at rest when the clip ends is complete, even if the
+        clip ended before the return could last ``min_phase_s`` (no more frames can undo it);
+        one still out toward its extreme is partial."""
+        if self.phase == PEAK and self._candidate == REST:
+            self._finish(self._candidate_since)
         if self.phase == PEAK:
             self.partials.append(Rep(self._rep_start, self._peak_t, t_end, self._peak_from, self._peak_last, self._peak_side, "end"))
         self.phase = UNKNOWN

@@ -142,14 +142,26 @@ def test_partial_rep_when_the_clip_starts_at_the_peak():
 
 
 def test_partial_rep_when_the_clip_ends_at_the_peak():
-    t = times(6.5, FPS)
-    v = rep_signal(t, 125.0, [175.0, 175.0], rep_s=3.0, pause_s=0.5, start_s=0.5)  # 2nd rep cut at its top
+    t = times(6.0, FPS)
+    v = rep_signal(t, 125.0, [175.0, 175.0], rep_s=3.0, pause_s=0.5, start_s=0.5)  # 2nd rep cut past its top
     c = bridge_counter()
     feed(c, t, v)
     assert c.count == 1
     assert [r.partial for r in c.partials] == ["end"]
-    assert c.partials[0].end_s == pytest.approx(6.5)
+    assert c.partials[0].end_s == pytest.approx(6.0)
     assert c.phase == UNKNOWN
+
+
+def test_a_rep_back_at_rest_in_the_last_frames_is_complete():
+    """The clip ends 0.1 s after the return crossed the rest line, before the return could
+    last min_phase_s (0.2 s): the person is back, so the rep counts (a real bird dog's third
+    reach, lena's bird-dog.mp4, was reported cut at the end)."""
+    t = times(4.0, FPS)
+    v = np.where(t < 1.0, 125.0, np.where(t < 3.9, 175.0, 125.0))
+    c = bridge_counter()
+    feed(c, t, v)
+    assert c.count == 1 and c.partials == []
+    assert c.reps[0].end_s == pytest.approx(3.9, abs=DT)
 
 
 def test_partial_rep_when_the_person_is_lost_mid_rep():
