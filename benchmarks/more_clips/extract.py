@@ -35,10 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("clones", type=Path, help="folder holding the clones of the source repositories")
     ap.add_argument("out", type=Path, help="folder to write the clips to (created)")
+    ap.add_argument("--labels", type=Path, default=LABELS, help="labels file naming the clips' sources")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     problems = 0
-    for clip in json.loads(LABELS.read_text(encoding="utf-8"))["clips"]:
+    for clip in json.loads(args.labels.read_text(encoding="utf-8"))["clips"]:
         src = clip["source"]
         clone = clone_of(args.clones, src["repo"])
         if clone is None:
