@@ -8,20 +8,16 @@ benchmark labels without it ever entering this repository, so a clip it cannot v
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-_EXTRACT = Path(__file__).resolve().parents[1] / "benchmarks" / "more_clips" / "extract.py"
-_spec = importlib.util.spec_from_file_location("more_clips_extract", _EXTRACT)
-extract = importlib.util.module_from_spec(_spec)
-sys.modules["more_clips_extract"] = extract
-_spec.loader.exec_module(extract)
+from tests.scripts import load_script
+
+extract = load_script("benchmarks/more_clips/extract.py", "more_clips_extract")
 
 
 def _clone_with(tmp_path: Path, data: bytes) -> tuple[Path, str]:
@@ -42,7 +38,8 @@ def _clone_with(tmp_path: Path, data: bytes) -> tuple[Path, str]:
 def _labels(tmp_path: Path, commit: str, sha256: str) -> Path:
     path = tmp_path / "labels.json"
     source = {"repo": "owner/clips", "path": "videos/a.mp4", "commit": commit, "sha256": sha256}
-    path.write_text(json.dumps({"clips": [{"file": "a.mp4", "source": source}]}), encoding="utf-8")
+    clip = {"file": "a.mp4", "exercise": "squat", "mode": "reps", "source": source}
+    path.write_text(json.dumps({"clips": [clip]}), encoding="utf-8")
     return path
 
 

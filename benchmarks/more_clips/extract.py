@@ -7,17 +7,20 @@ repositories once (any folder; a clone may be named ``name`` or ``owner+name``),
     python benchmarks/more_clips/extract.py CLONES_DIR CLIPS_DIR
     posecheck batch CLIPS_DIR --labels benchmarks/more_clips/labels.json --min-confidence medium
 
-Exit status 1 when a clip is missing or its checksum differs (the others are still written).
+Exit status 1 when a clip is missing or its checksum differs (the others are still written),
+2 when the labels file itself cannot be read.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path
+
+from posecheck.batch import load_labels
+from posecheck.errors import LabelsError
 
 LABELS = Path(__file__).with_name("labels.json")
 
@@ -37,22 +40,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path, help="folder to write the clips to (created)")
     ap.add_argument("--labels", type=Path, default=LABELS, help="labels file naming the clips' sources")
     args = ap.parse_args(argv)
+    try:
+        clips = load_labels(args.labels)
+    except LabelsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     problems = 0
-    for clip in json.loads(args.labels.read_text(encoding="utf-8"))["clips"]:
-        src = clip["source"]
+    for clip in clips:
+        src = (clip.model_extra or {}).get("source") or {}
+        if not all(src.get(key) for key in ("repo", "path", "commit", "sha256")):
+            print(f"{clip.where}: needs source.repo, .path, .commit and .sha256", file=sys.stderr)
+            problems += 1
+            continue
         clone = clone_of(args.clones, src["repo"])
         if clone is None:
-            print(f"{clip['file']}: no clone of {src['repo']} in {args.clones}", file=sys.stderr)
+            print(f"{clip.file}: no clone of {src['repo']} in {args.clones}", file=sys.stderr)
             problems += 1
             continue
         shown = subprocess.run(["git", "-C", str(clone), "show", f"{src['commit']}:{src['path']}"],
                                capture_output=True, check=False)
         if shown.returncode != 0 or hashlib.sha256(shown.stdout).hexdigest() != src["sha256"]:
-            print(f"{clip['file']}: {src['path']} at {src['commit'][:10]} is missing or differs", file=sys.stderr)
+            print(f"{clip.file}: {src['path']} at {src['commit'][:10]} is missing or differs", file=sys.stderr)
             problems += 1
             continue
-        (args.out / clip["file"]).write_bytes(shown.stdout)
+        (args.out / clip.file).write_bytes(shown.stdout)
     return 1 if problems else 0
 
 

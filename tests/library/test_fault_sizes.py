@@ -10,18 +10,14 @@ is done.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-_SWEEP = Path(__file__).resolve().parents[2] / "benchmarks" / "fault_sweep.py"
-_spec = importlib.util.spec_from_file_location("fault_sweep", _SWEEP)
-fault_sweep = importlib.util.module_from_spec(_spec)
-sys.modules["fault_sweep"] = fault_sweep  # its dataclasses look their module up
-_spec.loader.exec_module(fault_sweep)
+from tests.scripts import load_script
+
+fault_sweep = load_script("benchmarks/fault_sweep.py", "fault_sweep")
 
 CAUGHT_AT_15_ON_EXACT_LANDMARKS = [
     "back_extension.over_extension",

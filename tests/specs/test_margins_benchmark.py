@@ -7,19 +7,12 @@ condition that is harder to enter) whichever way the metric runs, or the table m
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from posecheck.specs.loader import load_spec
+from tests.scripts import load_script
 
-_MARGINS = Path(__file__).resolve().parents[2] / "benchmarks" / "margins.py"
-_spec = importlib.util.spec_from_file_location("margins", _MARGINS)
-margins = importlib.util.module_from_spec(_spec)
-sys.modules["margins"] = margins
-_spec.loader.exec_module(margins)
+margins = load_script("benchmarks/margins.py", "margins")
 
 
 def _first_steps(moves) -> dict[tuple[str, str], dict[str, float]]:
