@@ -2,7 +2,8 @@
 
 The footage is third-party and is not kept in this repository; each label names the file it
 came from (``source.repo``, ``source.path``, ``source.commit``) and its ``sha256``. Clone the
-repositories once (any folder; a clone may be named ``name`` or ``owner+name``), then::
+repositories once (any folder; a clone may be named ``name``, ``owner+name`` or
+``owner+name/repo``, and may be bare), then::
 
     python benchmarks/more_clips/extract.py CLONES_DIR CLIPS_DIR
     posecheck batch CLIPS_DIR --labels benchmarks/more_clips/labels.json --min-confidence medium
@@ -26,7 +27,7 @@ LABELS = Path(__file__).with_name("labels.json")
 
 
 def clone_of(clones: Path, repo: str) -> Path | None:
-    """The clone of ``owner/name`` under ``clones``, by either naming."""
+    """The clone of ``owner/name`` under ``clones``, by any of the namings above, bare or not."""
     owner, name = repo.split("/")
     for candidate in (clones / f"{owner}+{name}", clones / name, clones / f"{owner}+{name}" / "repo"):
         if (candidate / ".git").exists() or (candidate / "HEAD").exists():
